@@ -1,0 +1,162 @@
+"""The `matcher` command line: argparse and one library call per subcommand.
+
+Exit codes: 0 ok, 1 bad data (reported; good records kept), 2 usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import limits
+from .errors import MatcherInputError, ModelLoadError
+
+OK, BAD_DATA, USAGE = 0, 1, 2
+
+
+def _top_k(value: str) -> int:
+    from .engine import check_top_k
+    try:
+        return check_top_k(value)
+    except MatcherInputError as exc:
+        raise argparse.ArgumentTypeError(exc.problems[0].msg) from None
+
+
+def _print_problems(problems, stream=sys.stderr) -> None:
+    for problem in problems:
+        print(f"  {problem}", file=stream)
+
+
+def cmd_validate(args) -> int:
+    from .catalog import read_catalog
+    try:
+        offers, problems = read_catalog(args.catalog)
+    except MatcherInputError as exc:
+        offers, problems = [], list(exc.problems)
+    if args.format == "json":
+        print(json.dumps({"file": args.catalog, "valid_records": len(offers),
+                          "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    elif problems:
+        print(f"{args.catalog}: {len(offers)} valid records, {len(problems)} problems:")
+        _print_problems(problems, sys.stdout)
+    else:
+        print(f"{args.catalog}: {len(offers)} valid records, no problems")
+    return BAD_DATA if problems else OK
+
+
+def cmd_train(args) -> int:
+    from .catalog import file_sha256, read_catalog
+    from .model import fit_model
+    from .persistence import save
+    try:
+        offers, problems = read_catalog(args.catalog)
+    except MatcherInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_DATA
+    if problems:
+        print(f"{args.catalog}: {len(problems)} bad records skipped:", file=sys.stderr)
+        _print_problems(problems)
+    if not offers:
+        print("error: no valid offers to train on; nothing was written", file=sys.stderr)
+        return BAD_DATA
+    model = fit_model(offers)
+    save(model, args.model, catalog_sha256=file_sha256(args.catalog))
+    semantic = "with" if model.semantic else "WITHOUT"
+    print(f"trained on {len(offers)} offers ({semantic} semantic encoder), model written to {args.model}")
+    return BAD_DATA if problems else OK
+
+
+def _load(path):
+    from .persistence import load
+    return load(path)
+
+
+def cmd_recommend(args) -> int:
+    from .batch import result_to_dict
+    from .engine import recommend
+    from .schema import parse_profile
+    from .table import render_result
+    model = _load(args.model)
+    raw = {"role": args.role, "role_title": args.role_title, "fields": args.fields, "needs": args.needs,
+           "region": args.region, "format_preference": args.format_preference}
+    profile = parse_profile({k: v for k, v in raw.items() if v is not None})
+    result = recommend(model, profile, args.top_k)
+    if args.json:
+        record = result_to_dict(result)
+        for rec, full in zip(record["recommendations"], result.recommendations):
+            rec.update({k: v for k, v in full.offer.to_dict().items()
+                        if k in ("title", "provider", "offer_type", "format", "region", "cost", "url", "valid_until")})
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        print(render_result(result))
+    return OK
+
+
+def cmd_score(args) -> int:
+    from .batch import score_file
+    model = _load(args.model)
+    problems = []
+
+    def report(problem):
+        problems.append(problem)
+        print(f"  {problem}", file=sys.stderr)
+
+    counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
+    print(f"scored {counts['profiles']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
+          file=sys.stderr)
+    return BAD_DATA if counts["bad"] else OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="report problems of a catalog; exit 1 if any record is bad")
+    p.add_argument("catalog")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("train", help="fit a model on a catalog and write it atomically")
+    p.add_argument("--catalog", required=True)
+    p.add_argument("--model", required=True)
+    p.set_defaults(handler=cmd_train)
+
+    top_k_help = f"number of offers, 1 to {limits.MAX_TOP_K} (default {limits.DEFAULT_TOP_K})"
+    p = sub.add_parser("recommend", help="offers for one person")
+    p.add_argument("--model", required=True)
+    p.add_argument("--role-title", help="job title in your own words, e.g. 'Jugendhilfeplanerin'")
+    p.add_argument("--role", help="role code, overrides the role read from the title")
+    p.add_argument("--fields", help="field codes, comma separated, e.g. beteiligung,kinder_jugend")
+    p.add_argument("--needs", required=True, help="what you need, in your own words")
+    p.add_argument("--region", help="state code, e.g. NW")
+    p.add_argument("--format-preference", help="praesenz, online or hybrid (a preference, not a filter)")
+    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=cmd_recommend)
+
+    p = sub.add_parser("score", help="batch: offers for every profile of a JSONL or CSV file")
+    p.add_argument("profiles")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
+    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
+    p.set_defaults(handler=cmd_score)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ModelLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_DATA
+    except MatcherInputError as exc:
+        print("error: invalid input:", file=sys.stderr)
+        _print_problems(exc.problems)
+        return USAGE if args.command == "recommend" else BAD_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

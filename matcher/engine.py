@@ -1,0 +1,190 @@
+"""From a profile to an explained top k: how the engine reads a person, and the recommend calls."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from . import limits
+from .errors import MatcherInputError, Problem
+from .explain import Reason, build_reasons
+from .model import MatchModel
+from .ranking import (Weights, blend, diversify, eligible, field_fit, format_fit, near_duplicates, role_fit,
+                      standardise, top_k)
+from .schema import Offer, Profile
+from .taxonomy import FIELDS, ROLES
+
+SEMANTIC_CLOSE_Z = 1.0  # a "semantic" reason needs the offer's similarity this many standard deviations up
+MIN_TERM_IDF = 1.5  # need words found in most offers ("Angebot", "Kommune") tell nothing
+MAX_TERMS = 3
+POOL_FACTOR = 4  # diversification picks from this many times top_k candidates
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """How the engine read a person: role (None = unknown), its confidence and the fields."""
+
+    role: str | None
+    role_confidence: float
+    role_source: str  # "given", "title" or "none"
+    fields: tuple[str, ...]
+    field_source: str  # "given" or "inferred"
+
+    def to_dict(self) -> dict:
+        return {"role": self.role, "role_confidence": self.role_confidence, "fields": list(self.fields),
+                "role_source": self.role_source, "field_source": self.field_source}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    offer: Offer
+    rank: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+    @property
+    def offer_id(self) -> str:
+        return self.offer.id
+
+
+@dataclass(frozen=True)
+class Result:
+    profile_id: str | None
+    interpreted: Interpretation
+    recommendations: tuple[Recommendation, ...]
+
+
+def check_top_k(top_k) -> int:
+    """top_k as an int in 1..MAX_TOP_K, else MatcherInputError naming top_k."""
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
+        try:
+            top_k = int(str(top_k).strip())
+        except ValueError:
+            raise MatcherInputError([Problem(("top_k",), f"top_k must be a whole number from 1 to {limits.MAX_TOP_K}, "
+                                             f"got {top_k!r}", "wrong_type")]) from None
+    if not 1 <= top_k <= limits.MAX_TOP_K:
+        raise MatcherInputError([Problem(("top_k",), f"top_k must be from 1 to {limits.MAX_TOP_K}, got {top_k}",
+                                         "out_of_range")])
+    return int(top_k)
+
+
+def recommend(model: MatchModel, profile: Profile, top_k: int = limits.DEFAULT_TOP_K, *,
+              today: date | None = None, weights: Weights | None = None) -> Result:
+    """The top_k offers for one profile, best first, each with 2 to 4 German reasons."""
+    return recommend_many(model, [profile], top_k, today=today, weights=weights)[0]
+
+
+def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K, *,
+                   today: date | None = None, weights: Weights | None = None) -> list[Result]:
+    """recommend for many profiles at once (texts are vectorised and encoded in one batch); same results."""
+    top_k = check_top_k(top_k)
+    if not profiles:
+        return []
+    signals = score_signals(model, profiles)
+    today_ordinal = (today or date.today()).toordinal()
+    weights = weights or model.weights
+    if not model.semantic:
+        weights = weights.without("semantic")
+    results = []
+    for i, profile in enumerate(profiles):
+        row = {name: values[i] for name, values in signals.items() if name != "interpretations"}
+        results.append(_rank_one(model, profile, signals["interpretations"][i], row, top_k, today_ordinal, weights))
+    return results
+
+
+def read_profiles(model: MatchModel, profiles: Sequence[Profile], needs_words, needs_emb):
+    """Interpretation and field weights per profile: given codes win over inference."""
+    titled = [i for i, p in enumerate(profiles) if p.role is None and p.role_title]
+    guesses = dict(zip(titled, model.roles.guess([profiles[i].role_title for i in titled]))) if titled else {}
+    inferred = [i for i, p in enumerate(profiles) if not p.fields]
+    probas = {}
+    if inferred:
+        emb = needs_emb[inferred] if needs_emb is not None else None
+        probas = dict(zip(inferred, model.fields.predict_proba(needs_words[inferred], emb)))
+    out = []
+    for i, p in enumerate(profiles):
+        if p.role is not None:
+            role, confidence, source = p.role, 1.0, "given"
+        elif i in guesses:
+            role, confidence, source = guesses[i].role, guesses[i].confidence, "title"
+        else:
+            role, confidence, source = None, 0.0, "none"
+        if p.fields:
+            interp_fields, weights, field_source = p.fields, np.array([f in p.fields for f in FIELDS], float), "given"
+        else:
+            interp_fields, weights, field_source = model.fields.read_fields(probas[i]), probas[i], "inferred"
+        out.append((Interpretation(role, confidence, source, interp_fields, field_source), weights))
+    return out
+
+
+def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
+    """Every signal of fit as a (n_profiles, n_offers) array, plus the interpretations."""
+    needs = [p.needs for p in profiles]
+    words, chars = model.vectorizer.transform(needs)
+    emb = model.encoder.encode_queries(needs) if model.semantic else None
+    read = read_profiles(model, profiles, words, emb)
+    n = len(model.offers)
+    return {
+        "word": (words @ model.word_matrix.T).toarray(),
+        "char": (chars @ model.char_matrix.T).toarray(),
+        "semantic": emb @ model.embeddings.T if emb is not None else np.zeros((len(profiles), n)),
+        "role": np.array([role_fit(model.role_targets, model.open_to_all,
+                                   ROLES.index(it.role) if it.role else None, model.weights.role_open)
+                          for it, _ in read]).reshape(-1, n),
+        "field": np.array([field_fit(model.field_matrix, w) for _, w in read]).reshape(-1, n),
+        "format": np.array([format_fit(model.formats, p.format_preference) for p in profiles]).reshape(-1, n),
+        "interpretations": [it for it, _ in read],
+        "needs_words": words,
+    }
+
+
+def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Result:
+    mask = eligible(model.regions, model.expiry_ordinals, profile.region, today_ordinal)
+    combined = {name: standardise(row[name], mask) if name in ("word", "char", "semantic") else row[name]
+                for name in ("word", "char", "semantic", "role", "field", "format")}
+    scores = blend(combined, weights)
+    pool = top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())) or 1, mask) if mask.any() else []
+    if len(pool) == 0:
+        return Result(profile.id, interpreted, ())
+    similarity = (model.char_matrix[pool] @ model.char_matrix[pool].T).toarray()
+    duplicate = near_duplicates(similarity, model.providers[pool], weights.duplicate_same_provider,
+                                weights.duplicate_any_provider)
+    chosen = pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)]
+    need_terms = model.vectorizer.analyzer_.stem_map(profile.needs)
+    recs = []
+    for rank, i in enumerate(chosen, start=1):
+        offer = model.offers[i]
+        recs.append(Recommendation(offer, rank, round(float(1 / (1 + np.exp(-scores[i]))), 4), tuple(build_reasons(
+            offer, role=interpreted.role, fields=interpreted.fields,
+            matched_terms=matched_terms(model, need_terms, offer, profile.needs),
+            semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
+            format_preference=profile.format_preference, region=profile.region))))
+    return Result(profile.id, interpreted, tuple(recs))
+
+
+def matched_terms(model: MatchModel, need_terms: dict[str, str], offer: Offer, needs: str) -> tuple[str, ...]:
+    """Words of the person's need whose stems occur in the offer text, the most specific (highest idf) first.
+
+    In German, nouns carry the topic and are capitalised; when the person writes in mixed case, only
+    capitalised words are shown, so that "neuen" or "kriege" never pose as the topic.
+    """
+    vocab, idf = model.vectorizer.words_.vocabulary_, model.vectorizer.words_.idf_
+    offer_stems = set(model.vectorizer.analyzer_(offer.text))
+    nouns_only = needs != needs.lower()
+    hits = {}
+    for stem_, word in need_terms.items():
+        if stem_ in offer_stems and stem_ in vocab and idf[vocab[stem_]] >= MIN_TERM_IDF:
+            shown = original_form(needs, word)
+            if shown[:1].isupper() or not nouns_only:
+                hits.setdefault(shown, idf[vocab[stem_]])
+    ranked = sorted(hits, key=lambda w: (-hits[w], w))
+    return tuple(ranked[:MAX_TERMS])
+
+
+def original_form(text: str, word: str) -> str:
+    """The word as the person wrote it ("Jugendliche", not "jugendliche"), found case-insensitively."""
+    match = re.search(rf"\b{re.escape(word)}\b", text, flags=re.IGNORECASE)
+    return match.group(0) if match else word

@@ -1,0 +1,77 @@
+"""Reasons: why an offer was recommended, as data grounded in the offer, rendered in German by one function."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .schema import Offer
+from .taxonomy import label, taxonomy
+
+MIN_REASONS, MAX_REASONS = 2, 4
+
+
+@dataclass(frozen=True)
+class Reason:
+    """kind: role_match | role_open | need_terms | semantic | field | format | cost | deadline | region | offer_type."""
+
+    kind: str
+    value: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "value": list(self.value), "text": render(self)}
+
+
+def render(reason: Reason) -> str:
+    """The German sentence for a reason, as shown on pages, in tables and reports."""
+    v = reason.value
+    if reason.kind == "role_match":
+        return f"richtet sich ausdrücklich an {taxonomy()['roles'][v[0]]['audience']}"
+    if reason.kind == "role_open":
+        return "offen für alle Rollen"
+    if reason.kind == "need_terms":
+        return "greift Ihr Anliegen auf: " + ", ".join(f"„{w}“" for w in v)
+    if reason.kind == "semantic":
+        return "inhaltlich nah an Ihrem Anliegen"
+    if reason.kind == "field":
+        return ("Handlungsfeld " if len(v) == 1 else "Handlungsfelder ") + " und ".join(label("fields", f) for f in v)
+    if reason.kind == "format":
+        return f"im gewünschten Format: {label('formats', v[0])}"
+    if reason.kind == "cost":
+        return "kostenfrei"
+    if reason.kind == "deadline":
+        return f"Frist: bis {date.fromisoformat(v[0]).strftime('%d.%m.%Y')}"
+    if reason.kind == "region":
+        if v[0] == "bund":
+            return "bundesweit zugänglich"
+        return f"Angebot in Ihrem Land ({label('states', v[0])})" if v[1:] == ("own",) else \
+            f"Angebot in {label('states', v[0])}"
+    if reason.kind == "offer_type":
+        return f"Angebotsart: {label('offer_types', v[0])}"
+    raise ValueError(f"unknown reason kind {reason.kind!r}")
+
+
+def build_reasons(offer: Offer, *, role: str | None, fields: tuple[str, ...], matched_terms: tuple[str, ...],
+                  semantic_close: bool, format_preference: str | None, region: str | None) -> list[Reason]:
+    """2 to 4 reasons that hold for this offer, the most telling first."""
+    found: list[Reason] = []
+    if role is not None and role in offer.target_roles:
+        found.append(Reason("role_match", (role,)))
+    elif role is not None and offer.is_open_to_all():
+        found.append(Reason("role_open"))
+    if matched_terms:
+        found.append(Reason("need_terms", matched_terms))
+    elif semantic_close:
+        found.append(Reason("semantic"))
+    shared = tuple(f for f in offer.fields if f in fields)
+    if shared:
+        found.append(Reason("field", shared[:2]))
+    if format_preference is not None and offer.format == format_preference:
+        found.append(Reason("format", (offer.format,)))
+    if offer.cost == "kostenfrei":
+        found.append(Reason("cost"))
+    if offer.valid_until is not None:
+        found.append(Reason("deadline", (offer.valid_until.isoformat(),)))
+    own = region is not None and offer.region == region
+    found.append(Reason("region", (offer.region, "own") if own else (offer.region,)))
+    found.append(Reason("offer_type", (offer.offer_type,)))
+    return found[:MAX_REASONS]

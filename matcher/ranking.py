@@ -1,0 +1,144 @@
+"""Ranking math as pure functions: signals of fit, their blend, hard rules, top k and diversification.
+
+Arrays in, arrays out; no I/O; inputs are never written. Ties always break on offer id, so runs agree.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts. Text signals are standardised per query, structured ones lie in [0, 1].
+
+    The defaults are tuned with cross-validation on benchmarks/data (see benchmarks/tune.py and
+    benchmarks/results.md); a user may pass other weights to fit_model.
+    """
+
+    word: float = 0.5  # stemmed word TF-IDF cosine, z-scored
+    char: float = 0.5  # character n-gram TF-IDF cosine, z-scored
+    semantic: float = 1.0  # sentence-encoder cosine, z-scored
+    role: float = 1.0  # offer names the person's role
+    role_open: float = 0.5  # share of `role` given to offers open to all roles
+    field: float = 0.8  # offer's fields meet the person's (given, or inferred with probability)
+    format: float = 0.2  # soft preference, never a filter
+    mmr_lambda: float = 0.85  # relevance vs. novelty in maximal marginal relevance
+    duplicate_same_provider: float = 0.35  # character TF-IDF cosine: another edition of one provider's offer
+    duplicate_any_provider: float = 0.6  # character TF-IDF cosine: a copied listing of another provider
+
+    def without(self, *names: str) -> "Weights":
+        return replace(self, **{n: 0.0 for n in names})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Weights":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: float(v) for k, v in values.items() if k in known})
+
+
+DEFAULT_WEIGHTS = Weights()
+
+TEXT_SIGNALS = ("word", "char", "semantic")
+STRUCTURED_SIGNALS = ("role", "field", "format")
+
+
+def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """z-scores over the eligible offers, so a signal's weight means the same for short and long needs."""
+    out = np.zeros_like(values, dtype=np.float64)
+    if mask.any():
+        chosen = values[mask].astype(np.float64)
+        spread = chosen.std()
+        out[mask] = (chosen - chosen.mean()) / (spread if spread > 1e-9 else 1.0)
+    return out
+
+
+def role_fit(role_targets: np.ndarray, open_to_all: np.ndarray, role_index: int | None, open_share: float):
+    """1 where the offer names the role, open_share where it is open to all roles, else 0; all 0 if role unknown."""
+    if role_index is None:
+        return np.zeros(len(open_to_all))
+    return np.where(role_targets[:, role_index], 1.0, np.where(open_to_all, open_share, 0.0))
+
+
+def field_fit(field_matrix: np.ndarray, field_weight: np.ndarray) -> np.ndarray:
+    """Best weight among each offer's fields (1 for a field the person named, a probability for an inferred one)."""
+    return (field_matrix * field_weight[None, :]).max(axis=1, initial=0.0)
+
+
+def format_fit(formats: np.ndarray, preference: str | None) -> np.ndarray:
+    """1 for the preferred format, 0.5 where a hybrid offer or a hybrid preference meets half-way, else 0."""
+    if preference is None:
+        return np.zeros(len(formats))
+    exact = formats == preference
+    half = (formats == "hybrid") | (preference == "hybrid")
+    return np.where(exact, 1.0, np.where(half, 0.5, 0.0))
+
+
+def eligible(regions: np.ndarray, expiry_ordinals: np.ndarray, region: str | None, today_ordinal: int) -> np.ndarray:
+    """The hard rules: offers of another state and expired offers never qualify."""
+    ok = expiry_ordinals >= today_ordinal
+    if region is not None:
+        ok &= (regions == "bund") | (regions == region)
+    return ok
+
+
+def blend(signals: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """Weighted sum of the signals; text signals are expected standardised already."""
+    total = np.zeros(len(next(iter(signals.values()))))
+    for name, values in signals.items():
+        total += getattr(weights, name) * values
+    return total
+
+
+def top_k(scores: np.ndarray, offer_ids: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the k best offers (among mask), best first; equal scores go to the smaller id."""
+    candidates = np.flatnonzero(mask) if mask is not None else np.arange(len(scores))
+    if k < len(candidates):
+        # keep every offer tied with the k-th score, so the id tie-break sees all of them
+        kth = np.partition(-scores[candidates], k - 1)[k - 1]
+        candidates = candidates[-scores[candidates] <= kth]
+    order = np.lexsort((offer_ids[candidates].astype(str), -scores[candidates]))  # last key sorts first
+    return candidates[order][:k]
+
+
+def near_duplicates(similarity: np.ndarray, providers: np.ndarray, same_provider: float,
+                    any_provider: float) -> np.ndarray:
+    """Bool matrix: pairs similar enough to be one offer twice (a second edition, a copied listing)."""
+    same = providers[:, None] == providers[None, :]
+    dup = np.where(same, similarity >= same_provider, similarity >= any_provider)
+    np.fill_diagonal(dup, False)
+    return dup
+
+
+def diversify(ranked: np.ndarray, scores: np.ndarray, similarity: np.ndarray, duplicate: np.ndarray, k: int,
+              lam: float) -> np.ndarray:
+    """Maximal marginal relevance (Carbonell & Goldstein 1998) over a ranked candidate list.
+
+    similarity[i, j] and duplicate[i, j] are between ranked[i] and ranked[j]. Near-duplicates of a chosen
+    offer only fill places left over at the end. Returns positions into `ranked`, best first.
+    """
+    n = len(ranked)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    relevance = scores[ranked]
+    spread = relevance.max() - relevance.min()
+    relevance = (relevance - relevance.min()) / (spread if spread > 0 else 1.0)
+    chosen: list[int] = []
+    duplicates: list[int] = []
+    max_sim = np.zeros(n)
+    shadowed = np.zeros(n, dtype=bool)  # near-duplicate of an offer already chosen
+    left = np.ones(n, dtype=bool)
+    while len(chosen) < min(k, n) and left.any():
+        mmr = np.where(left, lam * relevance - (1 - lam) * max_sim, -np.inf)
+        best = int(np.argmax(mmr))  # argmax takes the first of equals: ranked order already breaks ties by id
+        left[best] = False
+        if shadowed[best]:
+            duplicates.append(best)
+            continue
+        chosen.append(best)
+        max_sim = np.maximum(max_sim, similarity[best])
+        shadowed |= duplicate[best]
+    return np.array((chosen + duplicates)[:k], dtype=int)

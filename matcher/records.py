@@ -1,0 +1,151 @@
+"""Streaming record files: JSON Lines or CSV (comma, semicolon or tab; UTF-8 with or without BOM).
+
+Files are read line by line, so a file of any length is read in flat memory. A problem with the file as a
+whole (missing, empty, binary, wrong encoding, bad header) raises MatcherInputError with one sentence;
+a problem with one record is yielded with its line number, and reading goes on.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import MatcherInputError, Problem
+
+_PEEK = 65536
+
+
+def file_error(msg: str, type_: str) -> MatcherInputError:
+    return MatcherInputError([Problem((), msg, type_)])
+
+
+def _check_start(path: Path, head: bytes) -> None:
+    name = str(path)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise file_error(f"file {name!r} is UTF-16 (Excel 'Unicode-Text'); save it as 'CSV UTF-8' instead",
+                         "wrong_encoding")
+    if b"\x00" in head[:8192]:
+        raise file_error(f"file {name!r} is a binary file, not JSON Lines or CSV text", "binary_file")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the peek
+            line = head[: exc.start].count(b"\n") + 1
+            raise file_error(
+                f"file {name!r} is not UTF-8 (byte 0x{head[exc.start]:02x} on line {line}; it looks like "
+                "Windows-1252 as older Excel writes it); save it as 'CSV UTF-8' or convert it with "
+                "'iconv -f cp1252 -t utf-8'", "wrong_encoding") from None
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise file_error(f"file {name!r} is empty", "empty_file")
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) per physical line; text None for a line that is not UTF-8."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                yield number, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield number, None
+
+
+def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None, Problem | None]]]:
+    """("jsonl" or "csv", iterator of (line, raw record, None) or (line, None, problem)).
+
+    The file-level checks run before this returns, so a caller can report them before any record.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_PEEK)
+    except FileNotFoundError:
+        raise file_error(f"file {str(path)!r} does not exist", "file_missing") from None
+    except IsADirectoryError:
+        raise file_error(f"{str(path)!r} is a directory, not a file", "file_unreadable") from None
+    except OSError as exc:
+        raise file_error(f"file {str(path)!r} cannot be read: {exc.strerror}", "file_unreadable") from None
+    _check_start(path, head)
+    text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    if _is_jsonl(path, text):
+        if text.lstrip().startswith("["):
+            raise file_error("file is one JSON array; expected JSON Lines (one JSON object per line)",
+                             "wrong_format")
+        return "jsonl", _jsonl_records(path)
+    header = text.splitlines()[0] if text.strip() else ""
+    return "csv", _csv_records(path, _delimiter(header))
+
+
+def _is_jsonl(path: Path, text: str) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return True
+    if suffix in (".csv", ".tsv", ".txt"):
+        return False
+    return text.lstrip().startswith("{")
+
+
+def _not_utf8(number: int) -> Problem:
+    return Problem((number,), "line is not UTF-8 (Windows-1252?); save the file as UTF-8", "wrong_encoding")
+
+
+def _jsonl_records(path: Path):
+    for number, line in _lines(path):
+        if line is None:
+            yield number, None, _not_utf8(number)
+            continue
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, Problem((number,), f"invalid JSON: {exc.msg} at column {exc.colno}", "invalid_json")
+            continue
+        if not isinstance(record, dict):
+            yield number, None, Problem((number,), f"expected a JSON object, got {type(record).__name__}",
+                                        "wrong_type")
+            continue
+        yield number, record, None
+
+
+def _delimiter(header: str) -> str:
+    return max((";", ",", "\t"), key=header.count)
+
+
+def csv_columns(path: str | Path) -> list[str]:
+    """The header cells of a CSV file, stripped."""
+    for _, line in _lines(Path(path)):
+        return [c.strip() for c in next(csv.reader([line or ""], delimiter=_delimiter(line or "")))]
+    return []
+
+
+def _csv_records(path: Path, delimiter: str):
+    bad_lines: list[int] = []
+
+    def text_lines():
+        for number, line in _lines(path):
+            if line is None:
+                bad_lines.append(number)
+                line = "\n"
+            yield line
+
+    reader = csv.reader(text_lines(), delimiter=delimiter)
+    columns = [c.strip() for c in next(reader, [])]
+    if len(set(columns)) != len(columns):
+        raise file_error(f"CSV header names a column twice: {columns}", "wrong_format")
+    start = 2
+    for cells in reader:
+        line, start = start, reader.line_num + 1
+        if bad_lines:
+            bad_lines.clear()
+            yield line, None, _not_utf8(line)
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(columns):
+            yield line, None, Problem((line,), f"row has {len(cells)} cells, the header has {len(columns)}",
+                                      "wrong_cell_count")
+            continue
+        yield line, dict(zip(columns, cells)), None
