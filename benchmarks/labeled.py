@@ -1,0 +1,33 @@
+"""The project's labeled data: benchmark profiles and their graded judgments for the bundled catalog."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+from matcher.schema import Profile, parse_profile
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CATALOG = ROOT / "data" / "catalog.jsonl"
+PROFILES = HERE / "data" / "profiles.jsonl"
+JUDGMENTS = HERE / "data" / "judgments.jsonl"
+HELDOUT_TITLES = HERE / "data" / "job_titles_heldout.csv"
+TODAY = date(2026, 11, 25)  # the judgments were made on this day: expiry is judged against it
+
+
+def load_profiles(path: Path = PROFILES) -> tuple[list[Profile], list[dict]]:
+    """Profiles as the engine sees them (no gold labels) and the raw records with gold_role and segment."""
+    raws = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    visible = ("id", "role_title", "fields", "needs", "region", "format_preference")
+    return [parse_profile({k: r.get(k) for k in visible}) for r in raws], raws
+
+
+def load_judgments(path: Path = JUDGMENTS) -> dict[str, dict[str, int]]:
+    grades: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            j = json.loads(line)
+            grades[j["profile_id"]][j["offer_id"]] = int(j["grade"])
+    return dict(grades)
