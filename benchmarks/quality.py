@@ -79,9 +79,10 @@ def main() -> None:
            table("Engine against baselines (same profiles, same hard rules)", header, rows)]
 
     best_baseline = max(r[1] for r in rows if not r[0].startswith(("kommune", "random")))
-    engine = rows[0][1]
-    out.append(f"Engine / best baseline NDCG@10: {engine / best_baseline:.2f} (target >= 1.2); "
-               f"planning-side {rows[0][2]:.3f} vs frontline {rows[0][3]:.3f} (target: planning not below).\n")
+    cv = rows[1]  # the honest figure: weights never saw the profiles they are scored on
+    out.append(f"Engine (CV) / best baseline NDCG@10: {cv[1] / best_baseline:.2f} (target >= 1.2); "
+               f"with the shipped default weights (tuned on all profiles, in-sample): {rows[0][1] / best_baseline:.2f}. "
+               f"Planning-side {cv[2]:.3f} vs frontline {cv[3]:.3f} (target: planning not below).\n")
 
     w = model.weights
     ablation = {
@@ -121,7 +122,7 @@ def main() -> None:
                   sum(g.role == r for g, r in zip(guesses, roles)) / len(titles)]]
     gold_profiles = [(it, r["gold_role"]) for it, r in zip(bench.interpretations, raws)]
     role_rows.append(["benchmark profiles", len(gold_profiles),
-                      float("nan"), sum(it.role is not None for it, _ in gold_profiles) / len(gold_profiles),
+                      "–", sum(it.role is not None for it, _ in gold_profiles) / len(gold_profiles),
                       sum(it.role == g for it, g in gold_profiles if it.role) /
                       max(1, sum(it.role is not None for it, _ in gold_profiles)),
                       sum(it.role == g for it, g in gold_profiles) / len(gold_profiles)])

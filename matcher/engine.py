@@ -12,8 +12,8 @@ from . import limits
 from .errors import MatcherInputError, Problem
 from .explain import Reason, build_reasons
 from .model import MatchModel
-from .ranking import (Weights, blend, diversify, eligible, field_fit, format_fit, near_duplicates, role_fit,
-                      standardise, top_k)
+from .ranking import (LEXICAL_WEIGHTS, STRUCTURED_SIGNALS, TEXT_SIGNALS, Weights, blend, calibrated, diversify,
+                      eligible, field_fit, format_fit, near_duplicates, role_fit, standardise, top_k)
 from .schema import Offer, Profile
 from .taxonomy import FIELDS, ROLES
 
@@ -85,9 +85,7 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
         return []
     signals = score_signals(model, profiles)
     today_ordinal = (today or date.today()).toordinal()
-    weights = weights or model.weights
-    if not model.semantic:
-        weights = weights.without("semantic")
+    weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
     results = []
     for i, profile in enumerate(profiles):
         row = {name: values[i] for name, values in signals.items() if name != "interpretations"}
@@ -131,33 +129,40 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
         "word": (words @ model.word_matrix.T).toarray(),
         "char": (chars @ model.char_matrix.T).toarray(),
         "semantic": emb @ model.embeddings.T if emb is not None else np.zeros((len(profiles), n)),
-        "role": np.array([role_fit(model.role_targets, model.open_to_all,
-                                   ROLES.index(it.role) if it.role else None, model.weights.role_open)
+        "role": np.array([role_fit(model.role_targets, ROLES.index(it.role) if it.role else None)
                           for it, _ in read]).reshape(-1, n),
+        "open": np.tile(model.open_to_all.astype(float), (len(profiles), 1)),
         "field": np.array([field_fit(model.field_matrix, w) for _, w in read]).reshape(-1, n),
         "format": np.array([format_fit(model.formats, p.format_preference) for p in profiles]).reshape(-1, n),
         "interpretations": [it for it, _ in read],
-        "needs_words": words,
     }
 
 
-def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Result:
-    mask = eligible(model.regions, model.expiry_ordinals, profile.region, today_ordinal)
-    combined = {name: standardise(row[name], mask) if name in ("word", "char", "semantic") else row[name]
-                for name in ("word", "char", "semantic", "role", "field", "format")}
+def rank(model: MatchModel, region: str | None, row: dict[str, np.ndarray], k: int, today_ordinal: int,
+         weights: Weights, diversified: bool = True):
+    """(positions of the top k offers, blended scores, standardised signals) for one profile's signals."""
+    mask = eligible(model.regions, model.expiry_ordinals, region, today_ordinal)
+    combined = {name: standardise(row[name], mask) if name in TEXT_SIGNALS else row[name]
+                for name in (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)}
     scores = blend(combined, weights)
-    pool = top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())) or 1, mask) if mask.any() else []
-    if len(pool) == 0:
-        return Result(profile.id, interpreted, ())
+    if not mask.any():
+        return np.zeros(0, dtype=int), scores, combined
+    if not diversified:
+        return top_k(scores, model.offer_ids, k, mask), scores, combined
+    pool = top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())), mask)
     similarity = (model.char_matrix[pool] @ model.char_matrix[pool].T).toarray()
     duplicate = near_duplicates(similarity, model.providers[pool], weights.duplicate_same_provider,
                                 weights.duplicate_any_provider)
-    chosen = pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)]
+    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)], scores, combined
+
+
+def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Result:
+    chosen, scores, combined = rank(model, profile.region, row, k, today_ordinal, weights)
     need_terms = model.vectorizer.analyzer_.stem_map(profile.needs)
     recs = []
-    for rank, i in enumerate(chosen, start=1):
+    for rank_, i in enumerate(chosen, start=1):
         offer = model.offers[i]
-        recs.append(Recommendation(offer, rank, round(float(1 / (1 + np.exp(-scores[i]))), 4), tuple(build_reasons(
+        recs.append(Recommendation(offer, rank_, round(float(calibrated(scores[i], weights)), 4), tuple(build_reasons(
             offer, role=interpreted.role, fields=interpreted.fields,
             matched_terms=matched_terms(model, need_terms, offer, profile.needs),
             semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),

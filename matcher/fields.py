@@ -23,7 +23,7 @@ def field_features(words: sparse.csr_matrix, embeddings: np.ndarray | None, embe
 class FieldClassifier:
     """Needs -> probability per field code; fields at or above `threshold` are read as the person's fields."""
 
-    def __init__(self, *, threshold: float = 0.35, C: float = 4.0, embedding_weight: float = 1.0):
+    def __init__(self, *, threshold: float = 0.5, C: float = 4.0, embedding_weight: float = 3.0):
         self.threshold, self.C, self.embedding_weight = threshold, C, embedding_weight
 
     def fit(self, words: sparse.csr_matrix, embeddings: np.ndarray | None, labels: list[tuple[str, ...]]):

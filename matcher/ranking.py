@@ -17,16 +17,18 @@ class Weights:
     benchmarks/results.md); a user may pass other weights to fit_model.
     """
 
-    word: float = 0.5  # stemmed word TF-IDF cosine, z-scored
-    char: float = 0.5  # character n-gram TF-IDF cosine, z-scored
+    word: float = 0.0  # stemmed word TF-IDF cosine, z-scored (char n-grams carry the lexical match)
+    char: float = 0.25  # character n-gram TF-IDF cosine, z-scored
     semantic: float = 1.0  # sentence-encoder cosine, z-scored
-    role: float = 1.0  # offer names the person's role
-    role_open: float = 0.5  # share of `role` given to offers open to all roles
-    field: float = 0.8  # offer's fields meet the person's (given, or inferred with probability)
+    role: float = 1.5  # offer names the person's role
+    open: float = 1.5  # offer is open to all roles
+    field: float = 2.0  # offer's fields meet the person's (given, or inferred with probability)
     format: float = 0.2  # soft preference, never a filter
-    mmr_lambda: float = 0.85  # relevance vs. novelty in maximal marginal relevance
+    mmr_lambda: float = 0.9  # relevance vs. novelty in maximal marginal relevance
     duplicate_same_provider: float = 0.35  # character TF-IDF cosine: another edition of one provider's offer
     duplicate_any_provider: float = 0.6  # character TF-IDF cosine: a copied listing of another provider
+    score_scale: float = 1.038  # score = sigmoid(scale * blend + shift) estimates P(grade >= 2),
+    score_shift: float = -7.235  # fitted by logistic regression on the labeled top 50s
 
     def without(self, *names: str) -> "Weights":
         return replace(self, **{n: 0.0 for n in names})
@@ -41,9 +43,12 @@ class Weights:
 
 
 DEFAULT_WEIGHTS = Weights()
+# Used when the semantic encoder cannot load: tuned the same way with the semantic signal off.
+LEXICAL_WEIGHTS = Weights(word=0.1, char=0.75, semantic=0.0, role=1.5, open=1.5, field=2.0, format=0.1,
+                          score_scale=0.919, score_shift=-6.235)
 
 TEXT_SIGNALS = ("word", "char", "semantic")
-STRUCTURED_SIGNALS = ("role", "field", "format")
+STRUCTURED_SIGNALS = ("role", "open", "field", "format")
 
 
 def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -56,11 +61,11 @@ def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def role_fit(role_targets: np.ndarray, open_to_all: np.ndarray, role_index: int | None, open_share: float):
-    """1 where the offer names the role, open_share where it is open to all roles, else 0; all 0 if role unknown."""
+def role_fit(role_targets: np.ndarray, role_index: int | None) -> np.ndarray:
+    """1 where the offer names the person's role, else 0; all 0 when the role is unknown (no boost)."""
     if role_index is None:
-        return np.zeros(len(open_to_all))
-    return np.where(role_targets[:, role_index], 1.0, np.where(open_to_all, open_share, 0.0))
+        return np.zeros(len(role_targets))
+    return role_targets[:, role_index].astype(float)
 
 
 def field_fit(field_matrix: np.ndarray, field_weight: np.ndarray) -> np.ndarray:
@@ -83,6 +88,11 @@ def eligible(regions: np.ndarray, expiry_ordinals: np.ndarray, region: str | Non
     if region is not None:
         ok &= (regions == "bund") | (regions == region)
     return ok
+
+
+def calibrated(blended: np.ndarray | float, weights: Weights):
+    """The blend as a score in (0, 1): the estimated chance that a person would rate the offer useful."""
+    return 1.0 / (1.0 + np.exp(-(weights.score_scale * blended + weights.score_shift)))
 
 
 def blend(signals: dict[str, np.ndarray], weights: Weights) -> np.ndarray:

@@ -12,7 +12,7 @@ from sklearn.linear_model import LogisticRegression
 
 from .errors import NotFittedError
 from .taxonomy import DATA_DIR, ROLES, taxonomy
-from .text import StemAnalyzer, normalize_for_chars
+from .text import StemAnalyzer, build_lexicon, normalize_for_chars
 
 JOB_TITLES = DATA_DIR / "job_titles.csv"
 
@@ -52,7 +52,9 @@ class RoleClassifier:
     def fit(self, titles: list[str], roles: list[str]) -> "RoleClassifier":
         self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars, ngram_range=(2, 5),
                                       sublinear_tf=True, dtype=np.float32)
-        self.words_ = TfidfVectorizer(analyzer=StemAnalyzer(), sublinear_tf=True, dtype=np.float32)
+        # compound heads carry the role (Gesamt|leitung, Jugendhilfe|planerin): the titles' words are the lexicon
+        self.words_ = TfidfVectorizer(analyzer=StemAnalyzer(build_lexicon(titles)), sublinear_tf=True,
+                                      dtype=np.float32)
         features = sparse.hstack([self.chars_.fit_transform(titles), self.words_.fit_transform(titles)]).tocsr()
         self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(features, roles)
         self.classes_ = tuple(self.model_.classes_)

@@ -121,6 +121,25 @@ def split_compound(word: str, lexicon: frozenset[str]) -> list[str]:
     return []
 
 
+def compound_head(word: str, lexicon: frozenset[str]) -> str | None:
+    """The longest known word that ends the compound (Gesamt|leitung -> leitung), or None."""
+    for cut in range(3, len(word) - _MIN_PART + 1):
+        if word[cut:] in lexicon:
+            return word[cut:]
+    return None
+
+
+def compound_parts(word: str, lexicon: frozenset[str]) -> list[str]:
+    """Known parts of a compound, or at least its known head; [] for a word that is no compound we know."""
+    if len(word) < 2 * _MIN_PART - 1:
+        return []
+    parts = split_compound(word, lexicon)
+    if parts:
+        return parts
+    head = compound_head(word, lexicon)
+    return [head] if head else []
+
+
 class StemAnalyzer:
     """Text -> stems of content words plus stems of their compound parts (for word TF-IDF and reasons).
 
@@ -134,8 +153,7 @@ class StemAnalyzer:
         out = []
         for word in words(text):
             out.append(stem(word))
-            if len(word) >= 2 * _MIN_PART:
-                out.extend(stem(part) for part in split_compound(word, self.lexicon))
+            out.extend(stem(part) for part in compound_parts(word, self.lexicon))
         return out
 
     def stem_map(self, text: str) -> dict[str, str]:
@@ -143,9 +161,8 @@ class StemAnalyzer:
         found: dict[str, str] = {}
         for word in words(text):
             found.setdefault(stem(word), word)
-            if len(word) >= 2 * _MIN_PART:
-                for part in split_compound(word, self.lexicon):
-                    found.setdefault(stem(part), word)
+            for part in compound_parts(word, self.lexicon):
+                found.setdefault(stem(part), word)
         return found
 
 

@@ -1,0 +1,53 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+TINY_CATALOG = DATA / "tiny_catalog.jsonl"
+BUNDLED_CATALOG = ROOT / "data" / "catalog.jsonl"
+
+
+def run_cli(*args, check_rc=None, **kwargs):
+    """The `matcher` console script as a user runs it: a subprocess, text in and out."""
+    proc = subprocess.run([sys.executable, "-m", "matcher.cli", *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, **kwargs)
+    if check_rc is not None:
+        assert proc.returncode == check_rc, proc.stderr + proc.stdout
+    return proc
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    from matcher import fit_model, read_catalog
+    offers, problems = read_catalog(TINY_CATALOG)
+    assert not problems
+    return fit_model(offers)
+
+
+@pytest.fixture(scope="session")
+def bundled_model():
+    from matcher import fit_model, read_catalog
+    offers, problems = read_catalog(BUNDLED_CATALOG)
+    assert not problems
+    return fit_model(offers)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    target = tmp_path_factory.mktemp("models") / "tiny"
+    run_cli("train", "--catalog", TINY_CATALOG, "--model", target, check_rc=0)
+    return target
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    def copy(path):
+        target = tmp_path / Path(path).name
+        shutil.copy(path, target)
+        return target
+    return copy

@@ -1,0 +1,125 @@
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from matcher import ModelLoadError, fit_model, load, parse_profile, read_catalog, recommend, save
+from matcher.persistence import ARTIFACT, CARD, FORMAT_VERSION
+
+from conftest import TINY_CATALOG
+
+
+def test_a_saved_model_loads_and_recommends_the_same(tmp_path, tiny_model):
+    target = save(tiny_model, tmp_path / "m", catalog_sha256="abc")
+    loaded = load(target)
+    profile = parse_profile({"needs": "Beteiligung von Jugendlichen", "role_title": "Jugendhilfeplaner"})
+    a, b = recommend(tiny_model, profile, 5), recommend(loaded, profile, 5)
+    assert [r.offer_id for r in a.recommendations] == [r.offer_id for r in b.recommendations]
+
+
+def test_the_model_card_describes_the_model(tmp_path, tiny_model):
+    card = json.loads((save(tiny_model, tmp_path / "m", catalog_sha256="abc") / CARD).read_text())
+    assert card["format_version"] == FORMAT_VERSION and card["catalog_sha256"] == "abc"
+    assert card["offers"] == 14 and card["per_field"]["beteiligung"] == 5 and card["per_role"]["planung"] == 4
+    assert {"created", "package_version", "weights", "encoder"} <= set(card)
+
+
+def test_saving_over_an_existing_model_replaces_it_whole(tmp_path, tiny_model):
+    target = tmp_path / "m"
+    save(tiny_model, target)
+    (target / "stale.txt").write_text("old")
+    save(tiny_model, target)
+    assert not (target / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary directories left
+
+
+def test_a_failed_save_keeps_the_old_model(tmp_path, tiny_model, monkeypatch):
+    target = save(tiny_model, tmp_path / "m")
+    before = (target / CARD).read_text()
+
+    def broken_dump(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr("matcher.persistence.joblib.dump", broken_dump)
+    with pytest.raises(OSError):
+        save(tiny_model, target)
+    assert (target / CARD).read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda d: None, "does not exist"),
+    (lambda d: d.mkdir(), "half-written"),
+    (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "other"}')), "not written by kommune-matcher"),
+    (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "kommune-matcher-model", "format_version": 99}')),
+     "model format 99 found, this matcher reads 1"),
+    (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "kommune-matcher-model", "format_version": 1}')),
+     "half-written"),
+    (lambda d: (d.mkdir(), (d / CARD).write_text("{kaputt")), "damaged"),
+], ids=["missing", "empty-dir", "foreign", "other-version", "no-artifact", "broken-card"])
+def test_loading_refuses_what_it_cannot_trust(tmp_path, damage, words):
+    target = tmp_path / "m"
+    damage(target)
+    with pytest.raises(ModelLoadError, match=words):
+        load(target)
+
+
+def test_a_truncated_artifact_is_refused(tmp_path, tiny_model):
+    target = save(tiny_model, tmp_path / "m")
+    data = (target / ARTIFACT).read_bytes()
+    (target / ARTIFACT).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelLoadError, match="cannot be read"):
+        load(target)
+
+
+class BrokenEncoder:
+    name = "broken"
+
+    def encode_queries(self, texts):
+        raise RuntimeError("model weights missing")
+
+    encode_passages = encode_queries
+
+
+class CharacterCountEncoder:
+    """A toy encoder of our own: a user may plug in any model with this interface."""
+
+    name = "toy"
+
+    def _encode(self, texts):
+        rows = np.array([[t.lower().count(c) for c in "aeiousnrt"] for t in texts], dtype=np.float32) + 1e-3
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    encode_queries = encode_passages = _encode
+
+
+def test_a_user_encoder_can_be_plugged_in_and_persisted(tmp_path):
+    offers, _ = read_catalog(TINY_CATALOG)
+    model = fit_model(offers, encoder=CharacterCountEncoder())
+    assert model.semantic and model.embeddings.shape == (14, 9)
+    loaded = load(save(model, tmp_path / "m"))
+    assert loaded.encoder.name == "toy"
+    assert recommend(loaded, parse_profile({"needs": "Beteiligung"}), 3).recommendations
+
+
+def test_an_encoder_that_fails_at_load_falls_back_to_lexical_with_a_warning(tmp_path, caplog):
+    offers, _ = read_catalog(TINY_CATALOG)
+    model = fit_model(offers, encoder=CharacterCountEncoder())
+    target = save(model, tmp_path / "m")
+    import joblib
+    broken = joblib.load(target / ARTIFACT)
+    object.__setattr__(broken, "encoder", BrokenEncoder())
+    joblib.dump(broken, target / ARTIFACT)
+    with caplog.at_level(logging.WARNING):
+        loaded = load(target)
+    assert not loaded.semantic
+    assert "lexical signals only" in caplog.text
+    result = recommend(loaded, parse_profile({"needs": "Jugendbeteiligung planen", "role": "planung"}), 3)
+    assert result.recommendations[0].offer_id == "t01"
+
+
+def test_a_catalog_without_an_encoder_trains_lexical_only():
+    offers, _ = read_catalog(TINY_CATALOG)
+    model = fit_model(offers, encoder=None)
+    assert not model.semantic
+    assert recommend(model, parse_profile({"needs": "Suchtprävention", "region": "NW"}), 1).recommendations

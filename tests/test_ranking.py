@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+
+from matcher.ranking import (Weights, blend, diversify, eligible, field_fit, format_fit, near_duplicates,
+                             role_fit, standardise, top_k)
+
+
+def test_top_k_breaks_ties_on_the_smaller_id():
+    scores = np.array([0.5, 0.9, 0.5, 0.5])
+    ids = np.array(["d", "a", "b", "c"], dtype=object)
+    assert list(top_k(scores, ids, 3)) == [1, 2, 3]  # a (0.9), then b and c before d
+
+
+def test_top_k_respects_the_mask_and_a_k_larger_than_the_candidates():
+    scores = np.array([3.0, 2.0, 1.0])
+    ids = np.array(["x", "y", "z"], dtype=object)
+    assert list(top_k(scores, ids, 10, mask=np.array([True, False, True]))) == [0, 2]
+
+
+def test_standardise_uses_only_the_eligible_offers():
+    values = np.array([1.0, 3.0, 100.0])
+    z = standardise(values, np.array([True, True, False]))
+    assert z[:2] == pytest.approx([-1.0, 1.0])  # mean 2, std 1
+    assert z[2] == 0.0
+
+
+def test_standardise_of_a_constant_signal_is_zero():
+    assert standardise(np.array([2.0, 2.0]), np.array([True, True])) == pytest.approx([0.0, 0.0])
+
+
+def test_eligible_keeps_nationwide_and_own_state_and_drops_expired():
+    regions = np.array(["bund", "NW", "BY", "NW"], dtype=object)
+    expiry = np.array([100, 100, 100, 9], dtype=np.int64)
+    assert list(eligible(regions, expiry, "NW", 10)) == [True, True, False, False]
+    assert list(eligible(regions, expiry, None, 10)) == [True, True, True, False]
+
+
+def test_role_fit_gives_no_boost_when_the_role_is_unknown():
+    targets = np.array([[True, False], [False, True]])
+    assert list(role_fit(targets, 1)) == [0.0, 1.0]
+    assert list(role_fit(targets, None)) == [0.0, 0.0]
+
+
+def test_field_fit_takes_the_best_weight_among_an_offers_fields():
+    fields = np.array([[True, True, False], [False, False, True], [False, False, False]])
+    assert field_fit(fields, np.array([0.2, 0.7, 0.1])) == pytest.approx([0.7, 0.1, 0.0])
+
+
+def test_format_fit_is_a_soft_preference():
+    formats = np.array(["online", "hybrid", "praesenz"], dtype=object)
+    assert list(format_fit(formats, "online")) == [1.0, 0.5, 0.0]
+    assert list(format_fit(formats, None)) == [0.0, 0.0, 0.0]
+
+
+def test_blend_is_the_weighted_sum():
+    w = Weights(word=2.0, semantic=0.5)
+    total = blend({"word": np.array([1.0, 0.0]), "semantic": np.array([2.0, 4.0])}, w)
+    assert total == pytest.approx([2 * 1 + 0.5 * 2, 0.5 * 4])
+
+
+def test_near_duplicates_are_judged_more_strictly_across_providers():
+    sim = np.array([[1.0, 0.5, 0.5], [0.5, 1.0, 0.2], [0.5, 0.2, 1.0]])
+    providers = np.array(["A", "A", "B"], dtype=object)
+    dup = near_duplicates(sim, providers, same_provider=0.35, any_provider=0.6)
+    assert dup[0, 1] and dup[1, 0]
+    assert not dup[0, 2] and not dup[0, 0]
+
+
+def test_diversify_moves_a_near_duplicate_behind_the_other_offers():
+    ranked = np.array([10, 11, 12])
+    scores = np.zeros(13)
+    scores[[10, 11, 12]] = [3.0, 2.9, 1.0]
+    sim = np.array([[1.0, 0.95, 0.1], [0.95, 1.0, 0.1], [0.1, 0.1, 1.0]])
+    dup = sim > 0.9
+    np.fill_diagonal(dup, False)
+    assert list(diversify(ranked, scores, sim, dup, k=3, lam=0.9)) == [0, 2, 1]
+    assert list(diversify(ranked, scores, sim, dup, k=2, lam=0.9)) == [0, 2]
+
+
+def test_diversify_with_lambda_one_keeps_the_score_order():
+    ranked = np.array([0, 1, 2])
+    scores = np.array([3.0, 2.0, 1.0])
+    sim = np.eye(3)
+    assert list(diversify(ranked, scores, sim, np.zeros((3, 3), bool), k=3, lam=1.0)) == [0, 1, 2]

@@ -1,0 +1,52 @@
+import pytest
+
+from matcher.text import StemAnalyzer, build_lexicon, compound_parts, normalize, split_compound
+
+
+@pytest.mark.parametrize("title", ["Sozialarbeiter:innen", "Sozialarbeiter*innen", "Sozialarbeiter_innen",
+                                   "SozialarbeiterInnen", "Sozialarbeiter/-in", "Sozialarbeiter/in",
+                                   "Sozialarbeiterin", "Sozialarbeiter (m/w/d)", "Sozialarbeiter(in)"])
+def test_gender_forms_reduce_to_one_base_form(title):
+    assert normalize(title).strip() == "sozialarbeiter"
+
+
+def test_gender_reduction_leaves_ordinary_words_alone():
+    assert normalize("Berlin in der Innenstadt") == "berlin in der innenstadt"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("SB Bürgerbeteiligung", "sachbearbeitung"),
+    ("stellv. AL Jugendamt", "stellvertretende"),
+    ("FBL Soziales", "fachbereichsleitung"),
+    ("Ltg. Jugendzentrum", "leitung"),
+])
+def test_abbreviations_are_expanded(raw, expected):
+    assert expected in normalize(raw)
+
+
+def test_capital_only_abbreviations_do_not_touch_ordinary_words():
+    assert normalize("ob wir das schaffen") == "ob wir das schaffen"
+
+
+def test_compounds_split_into_known_words_with_linking_elements():
+    lexicon = build_lexicon(["Jugendhilfe und Planung", "Beteiligung im Verfahren", "Sucht und Prävention"])
+    assert split_compound("jugendhilfeplanung", lexicon) == ["jugendhilfe", "planung"]
+    assert split_compound("beteiligungsverfahren", lexicon) == ["beteiligung", "verfahren"]
+    assert split_compound("suchtprävention", lexicon) == ["sucht", "prävention"]
+    assert split_compound("zusammenhalt", lexicon) == []
+
+
+def test_a_compound_with_an_unknown_modifier_still_yields_its_head():
+    lexicon = build_lexicon(["Leitung"])
+    assert compound_parts("gesamtleitung", lexicon) == ["leitung"]
+
+
+def test_analyzer_meets_compounds_and_their_parts():
+    analyzer = StemAnalyzer(build_lexicon(["Sucht", "Prävention"]))
+    assert set(analyzer("Suchtprävention")) >= set(analyzer("Prävention von Sucht"))
+
+
+def test_analyzer_drops_stop_words_and_folds_spelling_variants():
+    analyzer = StemAnalyzer()
+    assert analyzer("und die der") == []
+    assert analyzer("Prävention") == analyzer("Praevention")
