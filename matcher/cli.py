@@ -108,6 +108,21 @@ def cmd_score(args) -> int:
     return BAD_DATA if counts["bad"] else OK
 
 
+def cmd_serve(args) -> int:
+    import os
+
+    import uvicorn
+
+    from .persistence import read_card
+    read_card(args.model)  # fail fast, with the reason, before the server starts
+    os.environ["KOMMUNE_MATCHER_MODEL"] = str(args.model)
+    print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    # The app is named by its import string: matcher never imports service (shared/DESIGN.md).
+    uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning")
+    return OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.set_defaults(handler=cmd_score)
+
+    p = sub.add_parser("serve", help="HTTP service and web page")
+    p.add_argument("--model", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -1,0 +1,134 @@
+"""Wire models of the HTTP API: explicit limits, documented in the OpenAPI schema, converted to matcher types."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from matcher import Offer, Profile, Result, limits, parse_profile
+from matcher.explain import render
+from matcher.taxonomy import FIELDS, FORMATS, REGIONS, ROLES, suggest
+
+
+def _code(kind: str, what: str, codes: tuple[str, ...]):
+    """A before-validator that names the code expected and, for a near miss, the one meant ("NRW" -> "NW")."""
+    def check(value):
+        if value is None or (isinstance(value, str) and value in codes):
+            return value
+        hint = suggest(value, kind, codes) if isinstance(value, str) else None
+        did_you_mean = f"did you mean {hint!r}? " if hint else ""
+        message = f"unknown {what} code {value!r}; {did_you_mean}expected one of: {', '.join(codes)}"
+        raise PydanticCustomError("unknown_code", "{message}", {"message": message})
+    return BeforeValidator(check)
+
+
+RoleCode = Annotated[Literal[ROLES], _code("roles", "role", ROLES)]
+FieldCode = Annotated[Literal[FIELDS], _code("fields", "field", FIELDS)]
+RegionCode = Annotated[Literal[REGIONS], _code("states", "region", REGIONS)]
+FormatCode = Annotated[Literal[FORMATS], _code("formats", "format", FORMATS)]
+
+
+class ProfileIn(BaseModel):
+    """A person asking for offers. Only `needs` is required; the role is read from `role_title` if not given."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [{
+        "role_title": "Jugendhilfeplanerin im Kreisjugendamt", "fields": [],
+        "needs": "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?", "region": "NW"}]})
+
+    id: str | None = Field(None, max_length=200, description="your reference, echoed back")
+    role: RoleCode | None = Field(None, description="role code; overrides the role read from role_title")
+    role_title: str | None = Field(None, max_length=limits.MAX_ROLE_TITLE_CHARS,
+                                   description="job title in the person's own words")
+    fields: list[FieldCode] = Field(default_factory=list, max_length=limits.MAX_FIELDS,
+                                    description="field codes; inferred from needs when empty")
+    needs: str = Field(min_length=1, max_length=limits.MAX_NEEDS_CHARS,
+                       description=f"what the person needs, in their own words (1 to {limits.MAX_NEEDS_CHARS} "
+                                   "characters; long formal texts are welcome)")
+    region: RegionCode | None = Field(None, description="state code: only nationwide offers and offers of "
+                                                        "this state qualify; 'bund' = nationwide offers only")
+    format_preference: FormatCode | None = Field(None, description="a soft preference, never a filter")
+
+    def to_domain(self) -> Profile:
+        return parse_profile(self.model_dump(), ("body", "profile"))
+
+
+class RecommendationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "profile": {"role_title": "Jugendhilfeplanerin im Kreisjugendamt",
+                    "needs": "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?",
+                    "region": "NW"},
+        "top_k": 5}]})
+
+    profile: ProfileIn
+    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+                       description=f"number of offers, 1 to {limits.MAX_TOP_K}")
+
+
+class InterpretedOut(BaseModel):
+    role: str | None = Field(description="role code, null when the title was not clear enough")
+    role_confidence: float
+    role_source: Literal["given", "title", "none"]
+    fields: list[str]
+    field_source: Literal["given", "inferred"]
+
+
+class ReasonOut(BaseModel):
+    kind: str
+    value: list[str]
+
+
+class OfferOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    provider: str
+    target_roles: list[str]
+    fields: list[str]
+    offer_type: str
+    format: str
+    region: str
+    cost: str
+    language: str
+    url: str | None
+    valid_until: date | None
+
+    @classmethod
+    def from_domain(cls, offer: Offer) -> "OfferOut":
+        return cls(**offer.to_dict())
+
+
+class RecommendationOut(BaseModel):
+    offer_id: str
+    rank: int
+    score: float = Field(description="estimated chance in (0, 1) that the offer is useful to this person")
+    title: str
+    provider: str
+    offer_type: str
+    format: str
+    region: str
+    cost: str
+    url: str | None
+    valid_until: date | None
+    reasons: list[str] = Field(description="2 to 4 reasons in German, each true of this offer")
+    reason_details: list[ReasonOut]
+
+
+class RecommendationsOut(BaseModel):
+    profile_id: str | None
+    interpreted: InterpretedOut
+    recommendations: list[RecommendationOut]
+
+    @classmethod
+    def from_domain(cls, result: Result) -> "RecommendationsOut":
+        recs = []
+        for rec in result.recommendations:
+            o = rec.offer
+            recs.append(RecommendationOut(
+                offer_id=o.id, rank=rec.rank, score=rec.score, title=o.title, provider=o.provider,
+                offer_type=o.offer_type, format=o.format, region=o.region, cost=o.cost, url=o.url,
+                valid_until=o.valid_until, reasons=[render(r) for r in rec.reasons],
+                reason_details=[ReasonOut(kind=r.kind, value=list(r.value)) for r in rec.reasons]))
+        return cls(profile_id=result.profile_id, interpreted=InterpretedOut(**result.interpreted.to_dict()),
+                   recommendations=recs)
