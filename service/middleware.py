@@ -4,6 +4,10 @@ from __future__ import annotations
 import json
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class BodyLimit:
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
@@ -14,36 +18,32 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             return await self._refuse(send)
-        seen = 0
-        too_large = False
+        state = {"seen": 0, "too_large": False, "answered": False}
 
         async def counting_receive():
-            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    too_large = True
+                state["seen"] += len(message.get("body", b""))
+                if state["seen"] > self.max_bytes:
+                    state["too_large"] = True
                     raise _TooLarge
             return message
 
-        started = False
-
-        async def tracking_send(message):
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+        async def guarded_send(message):
+            # Once the body ran over, whatever the app answers (a 400 from its body parser) becomes our 413.
+            if state["too_large"]:
+                if not state["answered"]:
+                    state["answered"] = True
+                    await self._refuse(send)
+                return
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _TooLarge:
-            if not started:
-                await self._refuse(send)
-        except Exception:
-            if too_large and not started:
-                await self._refuse(send)
-            else:
-                raise
+            pass
+        if state["too_large"] and not state["answered"]:
+            await self._refuse(send)
 
     async def _refuse(self, send):
         body = json.dumps({"detail": [{"type": "too_large", "loc": ["body"],
@@ -51,7 +51,3 @@ class BodyLimit:
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLarge(Exception):
-    pass

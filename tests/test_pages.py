@@ -1,0 +1,82 @@
+"""The actor page in a real headless Chromium against a real server."""
+import pytest
+
+from browser import browser, running_server, serious_violations
+
+
+@pytest.fixture(scope="module")
+def base_url(tiny_model_dir):
+    with running_server(tiny_model_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser() as b:
+        yield b
+
+
+def test_a_jugendhilfeplanerin_fills_the_form_and_gets_explained_cards(base_url, chromium, tmp_path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/")
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_label("Berufsbezeichnung").fill("Jugendhilfeplanerin im Kreisjugendamt")
+    page.get_by_label("Was brauchen Sie?").fill("Wie kriege ich Jugendliche in die Planung rein?")
+    page.get_by_label("Bundesland").select_option("NW")
+    page.get_by_role("button", name="Angebote finden").click()
+    page.wait_for_selector(".card")
+    assert "Wir haben Sie als Planungskraft in der Verwaltung eingeordnet" in page.inner_text(".reading")
+    first = page.locator(".card").first
+    assert "Beteiligung von Jugendlichen in der Jugendhilfeplanung verankern" in first.inner_text()
+    assert "richtet sich ausdrücklich an Planungskräfte in der Verwaltung" in first.inner_text()
+    for label in ("Angebotsart", "Format", "Region", "Kosten", "Frist"):
+        assert label in first.inner_text()
+    page.screenshot(path=tmp_path / "actor-1280.png", full_page=True)
+    assert (tmp_path / "actor-1280.png").stat().st_size > 10_000
+
+    shared = page.url
+    assert "bedarf=" in shared and "land=NW" in shared
+    other = chromium.new_page(viewport={"width": 390, "height": 844})
+    other.goto(shared)
+    assert other.locator(".card h3").all_inner_texts() == page.locator(".card h3").all_inner_texts()
+    other.screenshot(path=tmp_path / "actor-390.png", full_page=True)
+    width = other.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # no sideways scrolling on a phone
+
+
+def test_the_role_can_be_corrected(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/?titel=Pilot&bedarf=Kinder+sollen+mitreden&land=BY")
+    assert "nicht sicher erkennen" in page.inner_text(".reading")
+    page.get_by_label("Nicht richtig? Rolle korrigieren:").select_option("politik")
+    page.get_by_role("button", name="Neu suchen").click()
+    page.wait_for_selector(".card")
+    assert "Kommunalpolitikerin oder Kommunalpolitiker" in page.inner_text(".reading")
+    assert "Kinderbeteiligung in bayerischen Gemeinden" in page.locator(".card h3").first.inner_text()
+
+
+def test_the_page_works_by_keyboard_alone(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Zum Inhalt springen"
+    page.get_by_label("Was brauchen Sie?").focus()
+    page.keyboard.type("Suchtprävention")
+    page.get_by_role("button", name="Angebote finden").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".card")
+
+
+def test_input_errors_are_shown_in_german_next_to_the_form(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/?titel=Ratsmitglied&bedarf=&land=XX")
+    text = page.inner_text(".error-summary")
+    assert "Bitte prüfen Sie Ihre Eingaben" in text and "Bundesland" in text
+
+
+@pytest.mark.parametrize("query", ["", "?titel=Jugendhilfeplanerin&bedarf=Jugendbeteiligung+planen&land=NW",
+                                   "?titel=Ratsmitglied&bedarf=&land=XX"], ids=["empty", "results", "errors"])
+def test_no_serious_accessibility_violations(base_url, chromium, query):
+    page = chromium.new_page()
+    page.goto(base_url + "/" + query)
+    assert serious_violations(page) == []
