@@ -164,20 +164,20 @@ def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Re
         offer = model.offers[i]
         recs.append(Recommendation(offer, rank_, round(float(calibrated(scores[i], weights)), 4), tuple(build_reasons(
             offer, role=interpreted.role, fields=interpreted.fields,
-            matched_terms=matched_terms(model, need_terms, offer, profile.needs),
+            matched_terms=matched_terms(model, need_terms, i, profile.needs),
             semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
             format_preference=profile.format_preference, region=profile.region))))
     return Result(profile.id, interpreted, tuple(recs))
 
 
-def matched_terms(model: MatchModel, need_terms: dict[str, str], offer: Offer, needs: str) -> tuple[str, ...]:
+def matched_terms(model: MatchModel, need_terms: dict[str, str], offer_index: int, needs: str) -> tuple[str, ...]:
     """Words of the person's need whose stems occur in the offer text, the most specific (highest idf) first.
 
     In German, nouns carry the topic and are capitalised; when the person writes in mixed case, only
     capitalised words are shown, so that "neuen" or "kriege" never pose as the topic.
     """
     vocab, idf = model.vectorizer.words_.vocabulary_, model.vectorizer.words_.idf_
-    offer_stems = set(model.vectorizer.analyzer_(offer.text))
+    offer_stems = model.offer_stems[offer_index]
     nouns_only = needs != needs.lower()
     hits = {}
     for stem_, word in need_terms.items():

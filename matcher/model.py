@@ -73,6 +73,11 @@ class MatchModel:
         far = date.max.toordinal()
         return np.array([o.valid_until.toordinal() if o.valid_until else far for o in self.offers], dtype=np.int64)
 
+    @cached_property
+    def offer_stems(self) -> tuple[frozenset[str], ...]:
+        """Stems of each offer's text (for the reasons), computed once per loaded model."""
+        return tuple(frozenset(self.vectorizer.analyzer_(o.text)) for o in self.offers)
+
     def offer(self, offer_id: str) -> Offer | None:
         i = self.index.get(offer_id)
         return None if i is None else self.offers[i]

@@ -1,0 +1,170 @@
+"""HTTP latency and throughput of POST /recommendations, side by side with the same work in process and a
+hello-world FastAPI endpoint under the same server settings (the framework's ceiling).
+
+    python benchmarks/http.py [--runs 3] [--requests 150]
+
+Everything runs on loopback; client loops are bounded in count. Medians over runs are reported.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This script is named like the standard library's http package: keep its folder off the import path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+
+import httpx  # noqa: E402
+
+from benchmarks.labeled import CATALOG, HERE, ROOT, load_profiles  # noqa: E402
+from matcher import load, recommend  # noqa: E402
+
+MODEL = HERE / ".cache" / "model"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_model() -> Path:
+    if not (MODEL / "model.json").exists():
+        subprocess.run([sys.executable, "-m", "matcher.cli", "train", "--catalog", str(CATALOG), "--model",
+                        str(MODEL)], check=True)
+    return MODEL
+
+
+def start(cmd: list[str], env: dict, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
+            return proc
+        except urllib.error.HTTPError as exc:  # the hello app has no /ready: a 404 means it is up
+            if exc.code == 404:
+                return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server {cmd} did not start")
+
+
+async def load_run(url: str, bodies: list[dict], n: int, concurrency: int) -> tuple[float, list[float]]:
+    """(requests per second, latencies in ms) for n requests at a fixed concurrency."""
+    latencies: list[float] = []
+    counter = iter(range(n))
+
+    async def worker(client):
+        for i in counter:
+            t = time.perf_counter()
+            r = await client.post(url, json=bodies[i % len(bodies)])
+            latencies.append((time.perf_counter() - t) * 1000)
+            assert r.status_code == 200, r.text
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await client.post(url, json=bodies[0])  # warm up the connection and the model
+        start_t = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start_t
+    return n / elapsed, latencies
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=150)
+    args = parser.parse_args()
+    model_dir = ensure_model()
+    profiles, raws = load_profiles()
+    visible = ("role_title", "fields", "needs", "region", "format_preference")
+    bodies = [{"profile": {k: r[k] for k in visible if r.get(k) is not None}, "top_k": 10} for r in raws]
+
+    # In process: the work a request cannot avoid.
+    model = load(model_dir)
+    recommend(model, profiles[0], 10)
+    inproc = []
+    for _ in range(args.runs):
+        lat = []
+        t0 = time.perf_counter()
+        for i in range(args.requests):
+            t = time.perf_counter()
+            recommend(model, profiles[i % len(profiles)], 10)
+            lat.append((time.perf_counter() - t) * 1000)
+        inproc.append((args.requests / (time.perf_counter() - t0), lat))
+
+    rows = [["in process (recommend)", 1, statistics.median(r for r, _ in inproc),
+             statistics.median(pct(l, 50) for _, l in inproc), statistics.median(pct(l, 99) for _, l in inproc)]]
+    servers = {
+        "service, no cache": ([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir)],
+                              {"KOMMUNE_MATCHER_CACHE_SIZE": "0"}),
+        "hello-world FastAPI": ([sys.executable, "-m", "uvicorn", "benchmarks.hello_app:app", "--log-level",
+                                 "warning"], {}),
+    }
+    cached_p50 = None
+    for name, (cmd, env) in servers.items():
+        port = free_port()
+        cmd = cmd + ["--port", str(port)]
+        proc = start(cmd, env, port)
+        url = f"http://127.0.0.1:{port}/recommendations"
+        try:
+            for concurrency in (1, 4, 32):
+                runs = [asyncio.run(load_run(url, bodies, args.requests, concurrency)) for _ in range(args.runs)]
+                rows.append([name, concurrency, statistics.median(r for r, _ in runs),
+                             statistics.median(pct(l, 50) for _, l in runs),
+                             statistics.median(pct(l, 99) for _, l in runs)])
+        finally:
+            proc.terminate()
+            proc.wait()
+
+    # A shared result URL: the same request again, answered from the cache.
+    port = free_port()
+    proc = start([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir), "--port", str(port)],
+                 {}, port)
+    try:
+        url = f"http://127.0.0.1:{port}/recommendations"
+        runs = [asyncio.run(load_run(url, bodies[:1], args.requests, 1)) for _ in range(args.runs)]
+        rows.append(["service, repeated request (cache)", 1, statistics.median(r for r, _ in runs),
+                     statistics.median(pct(l, 50) for _, l in runs), statistics.median(pct(l, 99) for _, l in runs)])
+        cached_p50 = rows[-1][3]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+    lines = ["| setup | connections | requests/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
+    lines += [f"| {r[0]} | {r[1]} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.1f} |" for r in rows]
+    service = {r[1]: r for r in rows if r[0] == "service, no cache"}
+    best_service = max(r[2] for r in service.values())
+    lines.append("")
+    lines.append(f"Service / in-process throughput: {best_service / rows[0][2]:.2f} (best of 1/4/32 connections; "
+                 "target >= 0.8). Service p50 with one client: "
+                 f"{service[1][3]:.1f} ms (target < 40 ms). Repeated request p50: {cached_p50:.1f} ms (target < 5 ms).")
+    lines.append(f"{args.runs} runs of {args.requests} requests each, medians; client and server share the "
+                 "machine's 2 cores.")
+    text = "\n".join(lines)
+    print(text)
+    (HERE / "results_http.md").write_text("# HTTP benchmark\n\nWritten by `python benchmarks/http.py`.\n\n" + text +
+                                          "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
