@@ -96,14 +96,26 @@ def cmd_recommend(args) -> int:
 def cmd_score(args) -> int:
     from .batch import score_file
     model = _load(args.model)
-    problems = []
 
     def report(problem):
-        problems.append(problem)
         print(f"  {problem}", file=sys.stderr)
 
     counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
-    print(f"scored {counts['profiles']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
+    print(f"scored {counts['records']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
+          file=sys.stderr)
+    return BAD_DATA if counts["bad"] else OK
+
+
+def cmd_group(args) -> int:
+    from .batch import group_file
+    model = _load(args.model)
+
+    def report(problem):
+        print(f"  {problem}", file=sys.stderr)
+
+    counts = group_file(model, args.teams, args.out, top_k=args.top_k, aggregation=args.aggregation,
+                        on_problem=report)
+    print(f"recommended for {counts['records']} teams into {args.out}; {counts['bad']} bad teams skipped",
           file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
 
@@ -156,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.set_defaults(handler=cmd_score)
+
+    from .groups import AGGREGATIONS, DEFAULT_AGGREGATION
+    p = sub.add_parser("group", help="batch: offers each team of a JSONL file can take up together")
+    p.add_argument("teams")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
+    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
+    p.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default=DEFAULT_AGGREGATION,
+                   help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
+    p.set_defaults(handler=cmd_group)
 
     p = sub.add_parser("serve", help="HTTP service and web page")
     p.add_argument("--model", required=True)

@@ -138,36 +138,52 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     }
 
 
-def rank(model: MatchModel, region: str | None, row: dict[str, np.ndarray], k: int, today_ordinal: int,
-         weights: Weights, diversified: bool = True):
-    """(positions of the top k offers, blended scores, standardised signals) for one profile's signals."""
-    mask = eligible(model.regions, model.expiry_ordinals, region, today_ordinal)
+def blended(model: MatchModel, row: dict[str, np.ndarray], mask: np.ndarray, weights: Weights):
+    """(blended scores, standardised signals) of one profile's signals over the eligible offers."""
     combined = {name: standardise(row[name], mask) if name in TEXT_SIGNALS else row[name]
                 for name in (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)}
-    scores = blend(combined, weights)
+    return blend(combined, weights), combined
+
+
+def select(model: MatchModel, scores: np.ndarray, mask: np.ndarray, k: int, weights: Weights,
+           diversified: bool = True) -> np.ndarray:
+    """Positions of the k offers to show, best first: top k by score among mask, near-duplicates kept apart."""
     if not mask.any():
-        return np.zeros(0, dtype=int), scores, combined
+        return np.zeros(0, dtype=int)
     if not diversified:
-        return top_k(scores, model.offer_ids, k, mask), scores, combined
+        return top_k(scores, model.offer_ids, k, mask)
     pool = top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())), mask)
     similarity = (model.char_matrix[pool] @ model.char_matrix[pool].T).toarray()
     duplicate = near_duplicates(similarity, model.providers[pool], weights.duplicate_same_provider,
                                 weights.duplicate_any_provider)
-    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)], scores, combined
+    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)]
+
+
+def rank(model: MatchModel, region: str | None, row: dict[str, np.ndarray], k: int, today_ordinal: int,
+         weights: Weights, diversified: bool = True):
+    """(positions of the top k offers, blended scores, standardised signals) for one profile's signals."""
+    mask = eligible(model.regions, model.expiry_ordinals, region, today_ordinal)
+    scores, combined = blended(model, row, mask, weights)
+    return select(model, scores, mask, k, weights, diversified), scores, combined
 
 
 def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Result:
     chosen, scores, combined = rank(model, profile.region, row, k, today_ordinal, weights)
     need_terms = model.vectorizer.analyzer_.stem_map(profile.needs)
-    recs = []
-    for rank_, i in enumerate(chosen, start=1):
-        offer = model.offers[i]
-        recs.append(Recommendation(offer, rank_, round(float(calibrated(scores[i], weights)), 4), tuple(build_reasons(
-            offer, role=interpreted.role, fields=interpreted.fields,
-            matched_terms=matched_terms(model, need_terms, i, profile.needs),
-            semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
-            format_preference=profile.format_preference, region=profile.region))))
+    recs = [Recommendation(model.offers[i], rank_, round(float(calibrated(scores[i], weights)), 4),
+                           reasons_for(model, profile, interpreted, combined, i, need_terms))
+            for rank_, i in enumerate(chosen, start=1)]
     return Result(profile.id, interpreted, tuple(recs))
+
+
+def reasons_for(model: MatchModel, profile: Profile, interpreted: Interpretation, combined: dict, i: int,
+                need_terms: dict[str, str]) -> tuple[Reason, ...]:
+    """The reasons why offer i fits this person, most telling first; need_terms is the needs' stem_map."""
+    return tuple(build_reasons(
+        model.offers[i], role=interpreted.role, fields=interpreted.fields,
+        matched_terms=matched_terms(model, need_terms, i, profile.needs),
+        semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
+        format_preference=profile.format_preference, region=profile.region))
 
 
 def matched_terms(model: MatchModel, need_terms: dict[str, str], offer_index: int, needs: str) -> tuple[str, ...]:

@@ -12,7 +12,8 @@ MIN_REASONS, MAX_REASONS = 2, 4
 
 @dataclass(frozen=True)
 class Reason:
-    """kind: role_match | role_open | need_terms | semantic | field | format | cost | deadline | region | offer_type."""
+    """kind: role_match | role_open | need_terms | semantic | field | format | cost | deadline | region | offer_type,
+    and for teams: team_open | team_roles | team_topic | team_excluded."""
 
     kind: str
     value: tuple[str, ...] = ()
@@ -45,6 +46,14 @@ def render(reason: Reason) -> str:
             return "bundesweit zugänglich"
         return f"Angebot in Ihrem Land ({label('states', v[0])})" if v[1:] == ("own",) else \
             f"Angebot in {label('states', v[0])}"
+    if reason.kind == "team_open":
+        return "für alle Rollen im Team geöffnet"
+    if reason.kind == "team_roles":
+        return "richtet sich an alle Rollen im Team: " + ", ".join(taxonomy()["roles"][r]["label"] for r in v)
+    if reason.kind == "team_topic":
+        return "gemeinsames Thema: " + " und ".join(label("fields", f) for f in v)
+    if reason.kind == "team_excluded":
+        return "nicht geöffnet für: " + ", ".join(taxonomy()["roles"][r]["label"] for r in v)
     if reason.kind == "offer_type":
         return f"Angebotsart: {label('offer_types', v[0])}"
     raise ValueError(f"unknown reason kind {reason.kind!r}")

@@ -18,6 +18,7 @@ MAX_ROLE_TITLE_CHARS = 200
 MAX_FIELDS = 10
 MAX_TEXT_CHARS = 10000
 MAX_BODY_BYTES = 1024 * 1024
+MIN_MEMBERS, MAX_MEMBERS = 2, 12
 
 LIMITS = (
     Limit("top_k", MAX_TOP_K, f"number of offers returned: 1 to {MAX_TOP_K}, default {DEFAULT_TOP_K}"),
@@ -26,4 +27,5 @@ LIMITS = (
     Limit("fields", MAX_FIELDS, f"field codes per profile: at most {MAX_FIELDS}"),
     Limit("offer_text", MAX_TEXT_CHARS, f"offer title or description: at most {MAX_TEXT_CHARS} characters"),
     Limit("body", MAX_BODY_BYTES, f"HTTP request body: at most {MAX_BODY_BYTES} bytes"),
+    Limit("members", MAX_MEMBERS, f"members of a team: {MIN_MEMBERS} to {MAX_MEMBERS}"),
 )

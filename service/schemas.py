@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from matcher import Offer, Profile, Result, limits, parse_profile
 from matcher.explain import render
+from matcher.groups import AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, GroupResult
 from matcher.taxonomy import FIELDS, FORMATS, REGIONS, ROLES, suggest
 
 
@@ -132,3 +133,80 @@ class RecommendationsOut(BaseModel):
                 reason_details=[ReasonOut(kind=r.kind, value=list(r.value)) for r in rec.reasons]))
         return cls(profile_id=result.profile_id, interpreted=InterpretedOut(**result.interpreted.to_dict()),
                    recommendations=recs)
+
+
+class GroupIn(BaseModel):
+    """A team of one municipality; every member is a profile as for /recommendations."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "id": "lindenau",
+        "members": [
+            {"id": "planung", "role_title": "Jugendhilfeplanerin", "needs": "Jugendliche an der Planung beteiligen",
+             "region": "HE"},
+            {"id": "rat", "role_title": "Ratsmitglied", "needs": "Was muss der Rat zur Jugendbeteiligung wissen?",
+             "region": "HE"},
+            {"id": "praxis", "role_title": "Streetworker", "needs": "Methoden, um Jugendliche zu erreichen",
+             "region": "HE"}],
+        "top_k": 5, "aggregation": DEFAULT_AGGREGATION}]})
+
+    id: str | None = Field(None, max_length=200)
+    members: list[ProfileIn] = Field(min_length=MIN_MEMBERS, max_length=MAX_MEMBERS,
+                                     description=f"{MIN_MEMBERS} to {MAX_MEMBERS} members")
+    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K)
+    aggregation: Literal[tuple(AGGREGATIONS)] = Field(
+        DEFAULT_AGGREGATION, description="how the members' fit is combined; the default won the team benchmark")
+
+    def to_domain(self) -> list[Profile]:
+        return [m.model_copy(update={"id": m.id or f"mitglied-{i}"}).to_domain()
+                for i, m in enumerate(self.members, start=1)]
+
+
+class MemberOut(BaseModel):
+    member_id: str
+    interpreted: InterpretedOut
+
+
+class MemberFitOut(BaseModel):
+    member_id: str
+    may_attend: bool
+    served: bool
+    reasons: list[str]
+
+
+class GroupRecommendationOut(BaseModel):
+    offer_id: str
+    rank: int
+    score: float = Field(description="mean estimated usefulness over the members")
+    title: str
+    provider: str
+    offer_type: str
+    format: str
+    region: str
+    cost: str
+    url: str | None
+    valid_until: date | None
+    reasons: list[str] = Field(description="about the team as a whole, in German")
+    members: list[str] = Field(description="ids of the members this offer serves")
+    member_fit: list[MemberFitOut]
+
+
+class GroupOut(BaseModel):
+    group_id: str | None
+    aggregation: str
+    members: list[MemberOut]
+    recommendations: list[GroupRecommendationOut]
+
+    @classmethod
+    def from_domain(cls, result: GroupResult, aggregation: str) -> "GroupOut":
+        recs = []
+        for rec in result.recommendations:
+            o = rec.offer
+            recs.append(GroupRecommendationOut(
+                offer_id=o.id, rank=rec.rank, score=rec.score, title=o.title, provider=o.provider,
+                offer_type=o.offer_type, format=o.format, region=o.region, cost=o.cost, url=o.url,
+                valid_until=o.valid_until, reasons=[render(r) for r in rec.reasons], members=list(rec.served),
+                member_fit=[MemberFitOut(member_id=m.member_id, may_attend=m.may_attend, served=m.served,
+                                         reasons=[render(r) for r in m.reasons]) for m in rec.members]))
+        return cls(group_id=result.group_id, aggregation=aggregation,
+                   members=[MemberOut(member_id=mid, interpreted=InterpretedOut(**it.to_dict()))
+                            for mid, it in result.members], recommendations=recs)

@@ -174,3 +174,32 @@ def test_the_page_answers_bad_query_values_with_german_messages(client):
     assert "Bundesland: Dieser Wert ist unbekannt" in response.text
     huge = client.get("/", params={"bedarf": "x" * 20000})
     assert huge.status_code == 422
+
+
+GROUP = {"id": "lindenau", "members": [
+    {"id": "plan", "role": "planung", "needs": "Beteiligung von Jugendlichen planen", "region": "NW"},
+    {"id": "rat", "role_title": "Ratsmitglied", "needs": "Jugendliche sollen mitreden", "region": "NW"},
+    {"role_title": "Streetworker", "needs": "Methoden der Jugendbeteiligung"}], "top_k": 4}
+
+
+def test_group_recommendations_show_team_reasons_and_the_members_served(client):
+    body = client.post("/recommendations/group", json=GROUP).json()
+    assert body["group_id"] == "lindenau" and body["aggregation"] == "least_misery"
+    assert [m["member_id"] for m in body["members"]] == ["plan", "rat", "mitglied-3"]
+    first = body["recommendations"][0]
+    assert first["offer_id"] == "t07" and "für alle Rollen im Team geöffnet" in first["reasons"]
+    assert {f["member_id"] for f in first["member_fit"]} == {"plan", "rat", "mitglied-3"}
+
+
+@pytest.mark.parametrize("change, loc, type_", [
+    ({"members": GROUP["members"][:1]}, ("body", "members"), "too_short"),
+    ({"members": GROUP["members"] * 5}, ("body", "members"), "too_long"),
+    ({"aggregation": "median"}, ("body", "aggregation"), "literal_error"),
+    ({"top_k": 0}, ("body", "top_k"), "greater_than_equal"),
+    ({"members": [GROUP["members"][0], {"needs": "x", "region": "XX"}]}, ("body", "members", 1, "region"),
+     "unknown_code"),
+], ids=["one-member", "thirteen-members", "unknown-aggregation", "top_k-0", "member-region"])
+def test_group_input_errors_name_the_field(client, change, loc, type_):
+    response = client.post("/recommendations/group", json={**GROUP, **change})
+    assert response.status_code == 422
+    assert err(response) == [(loc, type_)]

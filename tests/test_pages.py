@@ -80,3 +80,32 @@ def test_no_serious_accessibility_violations(base_url, chromium, query):
     page = chromium.new_page()
     page.goto(base_url + "/" + query)
     assert serious_violations(page) == []
+
+
+def test_a_team_adds_members_one_by_one_and_sees_who_each_offer_serves(base_url, chromium, tmp_path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base_url + "/team?personen=2")
+    page.get_by_label("Berufsbezeichnung").nth(0).fill("Jugendhilfeplanerin")
+    page.get_by_label("Bedarf").nth(0).fill("Jugendliche an der Planung beteiligen")
+    page.get_by_label("Berufsbezeichnung").nth(1).fill("Ratsmitglied")
+    page.get_by_label("Bedarf").nth(1).fill("Wie können Jugendliche mitreden?")
+    page.get_by_role("button", name="Weitere Person hinzufügen").click()
+    page.wait_for_selector("#titel3")
+    assert page.input_value("#titel1") == "Jugendhilfeplanerin"  # nothing typed is lost
+    page.fill("#titel3", "Streetworker")
+    page.fill("#bedarf3", "Methoden der Jugendbeteiligung")
+    page.get_by_role("button", name="Angebote für das Team finden").click()
+    page.wait_for_selector(".card")
+    first = page.locator(".card").first.inner_text()
+    assert "Kommunale Teams: gemeinsam Beteiligung gestalten" in first
+    assert "für alle Rollen im Team geöffnet" in first and "Passt für" in first
+    assert "Person 1 (Planung)" in page.inner_text(".reading")
+    page.screenshot(path=tmp_path / "team-1280.png", full_page=True)
+    assert serious_violations(page) == []
+
+
+def test_the_team_page_asks_for_at_least_two_people(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/team?personen=2&titel1=Ratsmitglied&bedarf1=Beteiligung&aktion=suchen")
+    assert "mindestens 2 Personen" in page.inner_text(".error-summary")
+    assert serious_violations(page) == []

@@ -5,7 +5,9 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 
 from ..deps import ModelDep, RecommenderDep
-from ..schemas import OfferOut, RecommendationsIn, RecommendationsOut
+from matcher.groups import recommend_group
+
+from ..schemas import GroupIn, GroupOut, OfferOut, RecommendationsIn, RecommendationsOut
 
 router = APIRouter()
 
@@ -32,6 +34,14 @@ def ready(request: Request):
 def recommend(body: RecommendationsIn, recommender: RecommenderDep) -> RecommendationsOut:
     """Offers for one person: how the engine read them, and the top_k offers with German reasons."""
     return RecommendationsOut.from_domain(recommender.recommend(body.profile.to_domain(), body.top_k))
+
+
+@router.post("/recommendations/group", response_model=GroupOut, tags=["recommendations"],
+             responses={413: {"description": "body over the size limit"}, 422: {"description": "invalid input"}})
+def recommend_for_group(body: GroupIn, model: ModelDep) -> GroupOut:
+    """Offers a team of one municipality can take up together, with team reasons and per-member fit."""
+    result = recommend_group(model, body.to_domain(), body.top_k, body.aggregation, group_id=body.id)
+    return GroupOut.from_domain(result, body.aggregation)
 
 
 @router.get("/offers/{offer_id}", response_model=OfferOut, tags=["offers"],

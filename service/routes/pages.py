@@ -10,9 +10,10 @@ from fastapi.templating import Jinja2Templates
 
 from matcher import MatcherInputError, limits, parse_profile
 from matcher.explain import render
+from matcher.groups import MAX_MEMBERS, MIN_MEMBERS, recommend_group
 from matcher.taxonomy import FIELDS, FORMATS, ROLES, STATES, label, taxonomy
 
-from ..deps import RecommenderDep
+from ..deps import ModelDep, RecommenderDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -68,3 +69,48 @@ def actor_page(request: Request, recommender: RecommenderDep,
             context["errors"] = german_errors(exc.problems)
     status = 422 if context["errors"] else 200
     return templates.TemplateResponse(request, "index.html", context, status_code=status)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, model: ModelDep,
+              personen: Annotated[int, Query(ge=1, le=MAX_MEMBERS)] = 3,
+              land: Annotated[str, Query(max_length=20)] = "",
+              aktion: Annotated[str, Query(max_length=20)] = ""):
+    """Members are added one by one: 'Weitere Person hinzufügen' resubmits the form with one more row."""
+    params = request.query_params
+    count = min(personen + (aktion == "hinzufuegen"), MAX_MEMBERS)
+    members = [{"titel": params.get(f"titel{n}", "")[:limits.MAX_ROLE_TITLE_CHARS * 2],
+                "bedarf": params.get(f"bedarf{n}", "")[:limits.MAX_NEEDS_CHARS * 2]} for n in range(1, count + 1)]
+    context = {"form": {"members": members, "land": land}, "states": STATES, "suggestions": title_suggestions(),
+               "limits": limits, "max_members": MAX_MEMBERS, "result": None, "errors": [], "names": {}}
+    filled = [(n, m) for n, m in enumerate(members, start=1) if m["titel"].strip() or m["bedarf"].strip()]
+    if aktion == "suchen":
+        profiles, errors = [], []
+        for n, m in filled:
+            try:
+                profiles.append(parse_profile({"id": f"person-{n}", "role_title": m["titel"] or None,
+                                               "needs": m["bedarf"], "region": land or None}))
+            except MatcherInputError as exc:
+                errors += [{**e, "label": f"Person {n}, {e['label']}", "anchor": f"{_ANCHORS[e['field']]}{n}"}
+                           if e["field"] in _ANCHORS else {**e, "label": e["label"], "anchor": "land"}
+                           for e in german_errors(exc.problems)]
+        if len(filled) < MIN_MEMBERS:
+            errors.append({"field": "members", "label": "Team", "anchor": "titel1",
+                           "message": f"Bitte tragen Sie mindestens {MIN_MEMBERS} Personen ein."})
+        if errors:
+            context["errors"] = errors
+        else:
+            result = recommend_group(model, profiles, limits.DEFAULT_TOP_K)
+            context["result"] = result
+            context["names"] = {mid: _member_name(mid, it) for mid, it in result.members}
+    status = 422 if context["errors"] else 200
+    return templates.TemplateResponse(request, "team.html", context, status_code=status)
+
+
+_ANCHORS = {"role_title": "titel", "needs": "bedarf"}
+
+
+def _member_name(member_id: str, interpreted) -> str:
+    number = member_id.rsplit("-", 1)[-1]
+    role = taxonomy()["roles"][interpreted.role]["label"] if interpreted.role else "Rolle offen"
+    return f"Person {number} ({role})"
