@@ -135,6 +135,70 @@ def cmd_serve(args) -> int:
     return OK
 
 
+def _demand(args, model):
+    """(demand records, profiles, sources) from --profiles and --demand-db; bad profiles are reported."""
+    from .batch import read_profiles
+    from .coverage import demand_records
+    from .demand import DemandLog
+    records, profiles, sources, bad = [], [], [], 0
+    if args.profiles:
+        for line, profile, problems in read_profiles(args.profiles):
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+            bad += bool(problems)
+            if profile is not None:
+                profiles.append(profile)
+        records += demand_records(model, profiles)
+        sources.append(f"{args.profiles} ({len(profiles)} Profile)")
+    if args.demand_db:
+        logged = DemandLog(args.demand_db, retention_days=0).read()
+        records += logged
+        sources.append(f"Anfrageprotokoll ({len(logged)} Anfragen)")
+    return records, profiles, sources, bad
+
+
+def cmd_coverage(args) -> int:
+    from .coverage import coverage_report, exposure
+    from .report import check_output, write_coverage
+    check_output(args.out)
+    model = _load(args.model)
+    records, profiles, sources, bad = _demand(args, model)
+    exposed = exposure(model, profiles) if profiles else None
+    report = coverage_report(model.offers, records, fields=[args.field] if args.field else None,
+                             region=args.region, demand_sources=sources, exposure=exposed)
+    write_coverage(report, args.out)
+    for sentence in report.summary:
+        print(sentence)
+    print(f"report written to {args.out}", file=sys.stderr)
+    return BAD_DATA if bad else OK
+
+
+def cmd_portfolio(args) -> int:
+    from .coverage import coverage_report
+    from .portfolio import portfolio
+    from .report import check_output, write_portfolio
+    check_output(args.out)
+    model = _load(args.model)
+    records, _, sources, bad = _demand(args, model)
+    report = coverage_report(model.offers, records, demand_sources=sources)
+    result = portfolio(list(model.offers), args.provider, report)
+    write_portfolio(result, report, args.out)
+    print(f"{result.provider}: {result.offers} offers; {sum(g['could_fill'] for g in result.gaps)} underserved "
+          f"cells without an offer of yours; written to {args.out}", file=sys.stderr)
+    return BAD_DATA if bad else OK
+
+
+def _code(kind: str, codes):
+    def check(value: str) -> str:
+        if value in codes:
+            return value
+        from .taxonomy import suggest
+        hint = suggest(value, kind, tuple(codes))
+        raise argparse.ArgumentTypeError(f"unknown code {value!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                                         + f" expected one of: {', '.join(codes)}")
+    return check
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +242,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default=DEFAULT_AGGREGATION,
                    help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
     p.set_defaults(handler=cmd_group)
+
+    from .taxonomy import FIELDS, STATES
+    for name, handler, text in (("coverage", cmd_coverage, "report of underserved roles per field (.json .csv .html)"),
+                                ("portfolio", cmd_portfolio, "where one provider's offers sit, which gaps it could fill")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--model", required=True)
+        p.add_argument("--profiles", help="demand: a JSONL or CSV file of profiles (e.g. a survey)")
+        p.add_argument("--demand-db", help="demand: the service's demand log, e.g. sqlite:///models/demand.sqlite")
+        p.add_argument("--out", required=True, help="report file: .json, .csv or .html")
+        if name == "coverage":
+            p.add_argument("--field", type=_code("fields", FIELDS), help="one field code")
+            p.add_argument("--region", type=_code("states", STATES), help="one state code")
+        else:
+            p.add_argument("--provider", required=True, help="provider name as in the catalog")
+        p.set_defaults(handler=handler)
 
     p = sub.add_parser("serve", help="HTTP service and web page")
     p.add_argument("--model", required=True)

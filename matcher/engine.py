@@ -118,6 +118,16 @@ def read_profiles(model: MatchModel, profiles: Sequence[Profile], needs_words, n
     return out
 
 
+def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:
+    """How the engine reads each profile (role, fields), without scoring any offer."""
+    if not profiles:
+        return []
+    needs = [p.needs for p in profiles]
+    words, _ = model.vectorizer.transform(needs)
+    emb = model.encoder.encode_queries(needs) if model.semantic else None
+    return [it for it, _ in read_profiles(model, profiles, words, emb)]
+
+
 def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     """Every signal of fit as a (n_profiles, n_offers) array, plus the interpretations."""
     needs = [p.needs for p in profiles]
