@@ -128,6 +128,11 @@ def cmd_serve(args) -> int:
     from .persistence import read_card
     read_card(args.model)  # fail fast, with the reason, before the server starts
     os.environ["KOMMUNE_MATCHER_MODEL"] = str(args.model)
+    if args.demand_db is not None:
+        os.environ["KOMMUNE_MATCHER_DEMAND_DB"] = args.demand_db
+    if args.profiles:
+        os.environ["KOMMUNE_MATCHER_DEMAND_PROFILES"] = str(args.profiles)
+    os.environ["KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS"] = str(args.retention_days)
     print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
     # The app is named by its import string: matcher never imports service (shared/DESIGN.md).
     uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -263,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--demand-db", help="SQLAlchemy URL of the demand log (default: sqlite beside the model "
+                                       "directory; '' for none), e.g. postgresql+psycopg://user@host/db")
+    p.add_argument("--profiles", help="a profiles file (e.g. a survey) counted as demand on /coverage and /anbieter")
+    p.add_argument("--retention-days", type=int, default=365, help="days the demand log keeps (0 = forever)")
     p.set_defaults(handler=cmd_serve)
     return parser
 
@@ -278,7 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     except MatcherInputError as exc:
         print("error: invalid input:", file=sys.stderr)
         _print_problems(exc.problems)
-        return USAGE if args.command == "recommend" else BAD_DATA
+        # a problem located at a named argument (top_k, provider, region ...) is usage; a file's is bad data
+        usage = all(p.loc and isinstance(p.loc[0], str) for p in exc.problems)
+        return USAGE if usage else BAD_DATA
 
 
 if __name__ == "__main__":

@@ -77,6 +77,14 @@ class DemandLog:
             return [DemandRecord(r.role, tuple(f for f in r.fields.split("|") if f), r.region, r.day)
                     for r in conn.execute(query)]
 
+    def read_or_empty(self, since: date | None = None) -> list[DemandRecord]:
+        """read(), or [] (logged once) when the database cannot be read."""
+        try:
+            return self.read(since)
+        except (SQLAlchemyError, OSError) as exc:
+            self._fail("read", exc)
+            return []
+
     def purge(self, today: date | None = None) -> int:
         """Delete rows older than the retention period; returns how many."""
         if not self.retention_days:

@@ -24,7 +24,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(MatcherInputError)
     async def invalid_input(request: Request, exc: MatcherInputError):
-        return JSONResponse(status_code=422, content={"detail": [p.to_dict() for p in exc.problems]})
+        status = 404 if all(p.type == "not_found" for p in exc.problems) else 422
+        return JSONResponse(status_code=status, content={"detail": [p.to_dict() for p in exc.problems]})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

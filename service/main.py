@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from matcher import MatchModel, load, limits
+from matcher.batch import read_profiles
 from matcher.cache import CachedRecommender
+from matcher.coverage import demand_records
+from matcher.demand import DemandLog
 
 from . import errors
 from .middleware import BodyLimit
@@ -23,11 +26,22 @@ DESCRIPTION = "Support offers for municipal actors, explained.\n\nLimits: " + ";
     lim.help for lim in limits.LIMITS) + "."
 
 
+def _start(app: FastAPI, model: MatchModel, settings: Settings) -> None:
+    """Everything a request needs, prepared before the app reports ready: no request reads a file."""
+    if settings.demand_profiles:
+        profiles = [p for _, p, _ in read_profiles(settings.demand_profiles) if p is not None]
+        app.state.survey_demand = demand_records(model, profiles)
+        log.info("demand of %d profiles read from %s", len(profiles), settings.demand_profiles)
+    if settings.demand_db:
+        app.state.demand_log = DemandLog(settings.demand_db, settings.demand_retention_days)
+    app.state.recommender = CachedRecommender(model, settings.cache_size)
+
+
 def _load_in_background(app: FastAPI, settings: Settings) -> threading.Thread:
     """Load the model off the event loop, so /health answers at once and /ready says 503 until it is in."""
     def work():
         try:
-            app.state.recommender = CachedRecommender(load(settings.model_dir), settings.cache_size)
+            _start(app, load(settings.model_dir), settings)
             log.info("model loaded from %s", settings.model_dir)
         except Exception as exc:  # the service stays up and /ready reports why
             app.state.load_error = str(exc)
@@ -44,7 +58,7 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if model is not None:
-            app.state.recommender = CachedRecommender(model, settings.cache_size)
+            _start(app, model, settings)
         elif settings.model_dir:
             _load_in_background(app, settings)
         else:
@@ -54,6 +68,8 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
     app = FastAPI(title="kommune-matcher", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.recommender = None
     app.state.load_error = None
+    app.state.demand_log = None
+    app.state.survey_demand = []
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from matcher import limits
 
@@ -12,8 +13,16 @@ class Settings:
     model_dir: str | None
     max_body_bytes: int = limits.MAX_BODY_BYTES
     cache_size: int = 1024
+    demand_db: str | None = None  # SQLAlchemy URL of the demand log; None: no log
+    demand_retention_days: int = 365
+    demand_profiles: str | None = None  # a profiles file (e.g. a survey) counted as demand in /coverage
 
     @classmethod
     def from_env(cls) -> "Settings":
-        return cls(model_dir=os.environ.get("KOMMUNE_MATCHER_MODEL"),
-                   cache_size=int(os.environ.get("KOMMUNE_MATCHER_CACHE_SIZE", "1024")))
+        model_dir = os.environ.get("KOMMUNE_MATCHER_MODEL")
+        default_db = f"sqlite:///{Path(model_dir).resolve().parent / 'demand.sqlite'}" if model_dir else None
+        return cls(model_dir=model_dir,
+                   cache_size=int(os.environ.get("KOMMUNE_MATCHER_CACHE_SIZE", "1024")),
+                   demand_db=os.environ.get("KOMMUNE_MATCHER_DEMAND_DB", default_db) or None,
+                   demand_retention_days=int(os.environ.get("KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS", "365")),
+                   demand_profiles=os.environ.get("KOMMUNE_MATCHER_DEMAND_PROFILES") or None)

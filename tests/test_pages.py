@@ -109,3 +109,24 @@ def test_the_team_page_asks_for_at_least_two_people(base_url, chromium):
     page.goto(base_url + "/team?personen=2&titel1=Ratsmitglied&bedarf1=Beteiligung&aktion=suchen")
     assert "mindestens 2 Personen" in page.inner_text(".error-summary")
     assert serious_violations(page) == []
+
+
+def test_providers_see_the_heatmap_and_their_gaps(tiny_model_dir, chromium, tmp_path):
+    import json as _json
+    survey = tmp_path / "survey.jsonl"
+    people = [{"role": "planung", "fields": ["beteiligung"], "needs": "Beteiligung planen"}] * 8 + \
+             [{"role": "fachkraft", "fields": ["beteiligung"], "needs": "Methoden"}] * 2
+    survey.write_text("".join(_json.dumps(p) + "\n" for p in people), encoding="utf-8")
+    with running_server(tiny_model_dir, {"KOMMUNE_MATCHER_DEMAND_PROFILES": str(survey)}) as url:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/anbieter")
+        assert "Beteiligung: Planung" in page.inner_text("body")
+        assert page.locator("table.heatmap tbody tr").count() == 10
+        page.get_by_label("Handlungsfeld").select_option("beteiligung")
+        page.fill("#anbieter", "Akademie für Jugendarbeit Franken")
+        page.get_by_role("button", name="Anzeigen").click()
+        page.wait_for_selector("#portfolio")
+        assert page.locator("table.heatmap tbody tr").count() == 1
+        assert "eine Lücke, die Sie schließen könnten" in page.inner_text("body")
+        page.screenshot(path=tmp_path / "anbieter-1280.png", full_page=True)
+        assert serious_violations(page) == []

@@ -10,10 +10,12 @@ from fastapi.templating import Jinja2Templates
 
 from matcher import MatcherInputError, limits, parse_profile
 from matcher.explain import render
+from matcher.coverage import coverage_report
 from matcher.groups import MAX_MEMBERS, MIN_MEMBERS, recommend_group
+from matcher.portfolio import portfolio
 from matcher.taxonomy import FIELDS, FORMATS, ROLES, STATES, label, taxonomy
 
-from ..deps import ModelDep, RecommenderDep
+from ..deps import DemandDep, ModelDep, RecommenderDep
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -50,7 +52,7 @@ def title_suggestions() -> list[str]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def actor_page(request: Request, recommender: RecommenderDep,
+def actor_page(request: Request, recommender: RecommenderDep, demand: DemandDep,
                titel: Annotated[str, Query(max_length=limits.MAX_ROLE_TITLE_CHARS * 2)] = "",
                bedarf: Annotated[str, Query(max_length=limits.MAX_NEEDS_CHARS * 2)] = "",
                feld: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI reads it)
@@ -64,15 +66,18 @@ def actor_page(request: Request, recommender: RecommenderDep,
         raw = {"role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,
                "format_preference": format or None, "role": rolle or None}
         try:
-            context["result"] = recommender.recommend(parse_profile(raw), limits.DEFAULT_TOP_K)
+            profile = parse_profile(raw)
         except MatcherInputError as exc:
             context["errors"] = german_errors(exc.problems)
+        else:
+            context["result"] = recommender.recommend(profile, limits.DEFAULT_TOP_K)
+            demand(context["result"].interpreted, profile)
     status = 422 if context["errors"] else 200
     return templates.TemplateResponse(request, "index.html", context, status_code=status)
 
 
 @router.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, model: ModelDep,
+def team_page(request: Request, model: ModelDep, demand: DemandDep,
               personen: Annotated[int, Query(ge=1, le=MAX_MEMBERS)] = 3,
               land: Annotated[str, Query(max_length=20)] = "",
               aktion: Annotated[str, Query(max_length=20)] = ""):
@@ -101,6 +106,8 @@ def team_page(request: Request, model: ModelDep,
             context["errors"] = errors
         else:
             result = recommend_group(model, profiles, limits.DEFAULT_TOP_K)
+            for (_, interpreted), member in zip(result.members, profiles):
+                demand(interpreted, member, kind="team")
             context["result"] = result
             context["names"] = {mid: _member_name(mid, it) for mid, it in result.members}
     status = 422 if context["errors"] else 200
@@ -114,3 +121,31 @@ def _member_name(member_id: str, interpreted) -> str:
     number = member_id.rsplit("-", 1)[-1]
     role = taxonomy()["roles"][interpreted.role]["label"] if interpreted.role else "Rolle offen"
     return f"Person {number} ({role})"
+
+
+@router.get("/anbieter", response_class=HTMLResponse)
+def provider_page(request: Request, model: ModelDep, demand: DemandDep,
+                  feld: Annotated[str, Query(max_length=40)] = "",
+                  land: Annotated[str, Query(max_length=20)] = "",
+                  anbieter: Annotated[str, Query(max_length=500)] = ""):
+    records, sources = demand.records()
+    errors = []
+    if feld and feld not in FIELDS:
+        errors.append({"label": "Handlungsfeld", "anchor": "feld", "message": MESSAGES["unknown_code"]})
+    if land and land not in STATES:
+        errors.append({"label": "Bundesland", "anchor": "land", "message": MESSAGES["unknown_code"]})
+    report = coverage_report(model.offers, records, fields=[feld] if feld in FIELDS else None,
+                             region=land if land in STATES else None, demand_sources=sources)
+    found = None
+    if anbieter.strip():
+        try:
+            found = portfolio(list(model.offers), anbieter, report)
+        except MatcherInputError:
+            errors.append({"label": "Anbieter", "anchor": "anbieter",
+                           "message": "Diesen Anbieter kennen wir nicht; bitte wählen Sie einen Namen aus der Liste."})
+    roles = taxonomy()["roles"]
+    context = {"form": {"feld": feld, "land": land, "anbieter": anbieter}, "report": report, "portfolio": found,
+               "errors": errors, "sources": sources, "fields": FIELDS, "states": STATES, "roles": ROLES,
+               "role_labels": {r: roles[r]["label"] for r in ROLES}, "pct": lambda x: f"{round(x * 100)} %",
+               "providers": sorted({o.provider for o in model.offers})}
+    return templates.TemplateResponse(request, "anbieter.html", context, status_code=422 if errors else 200)
