@@ -111,3 +111,22 @@ def test_portfolio_cli_writes_json_csv_and_html(tmp_path, tiny_model_dir):
     proc = run_cli("portfolio", "--model", tiny_model_dir, "--provider", "Niemand", "--out", tmp_path / "x.json",
                    check_rc=2)
     assert "no provider named 'Niemand'" in proc.stderr
+
+
+def test_the_demand_log_works_on_postgresql(tmp_path, tiny_model, tiny_model_dir):
+    from sqlalchemy import create_engine
+
+    from matcher.demand import metadata
+    from postgres import postgres_url
+    url = postgres_url()
+    metadata.drop_all(create_engine(url))  # a clean table for this run
+    app = create_app(model=tiny_model, settings=Settings(model_dir=None, demand_db=url))
+    with TestClient(app) as client:
+        for region in ("NW", "BY"):
+            body = {"profile": {"role_title": TITLE, "needs": NEEDS, "region": region}, "top_k": 2}
+            assert client.post("/recommendations", json=body).status_code == 200
+    records = DemandLog(url).read()
+    assert sorted(r.region for r in records) == ["BY", "NW"] and {r.role for r in records} == {"planung"}
+    out = tmp_path / "gaps.json"
+    run_cli("coverage", "--model", tiny_model_dir, "--demand-db", url, "--out", out, check_rc=0)
+    assert json.loads(out.read_text(encoding="utf-8"))["demand_total"] == 2
