@@ -26,23 +26,13 @@ import urllib.request  # noqa: E402
 
 import httpx  # noqa: E402
 
-from benchmarks.labeled import CATALOG, HERE, ROOT, load_profiles  # noqa: E402
+from benchmarks.labeled import HERE, ROOT, ensure_model, load_profiles  # noqa: E402
 from matcher import load, recommend  # noqa: E402
-
-MODEL = HERE / ".cache" / "model"
-
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def ensure_model() -> Path:
-    if not (MODEL / "model.json").exists():
-        subprocess.run([sys.executable, "-m", "matcher.cli", "train", "--catalog", str(CATALOG), "--model",
-                        str(MODEL)], check=True)
-    return MODEL
 
 
 def start(cmd: list[str], env: dict, port: int) -> subprocess.Popen:

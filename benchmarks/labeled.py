@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -14,7 +16,8 @@ CATALOG = ROOT / "data" / "catalog.jsonl"
 PROFILES = HERE / "data" / "profiles.jsonl"
 JUDGMENTS = HERE / "data" / "judgments.jsonl"
 HELDOUT_TITLES = HERE / "data" / "job_titles_heldout.csv"
-TODAY = date(2026, 11, 25)  # the judgments were made on this day: expiry is judged against it
+TODAY = date(2026, 11, 25)
+MODEL = HERE / ".cache" / "model"  # the judgments were made on this day: expiry is judged against it
 
 
 def load_profiles(path: Path = PROFILES) -> tuple[list[Profile], list[dict]]:
@@ -31,3 +34,11 @@ def load_judgments(path: Path = JUDGMENTS) -> dict[str, dict[str, int]]:
             j = json.loads(line)
             grades[j["profile_id"]][j["offer_id"]] = int(j["grade"])
     return dict(grades)
+
+
+def ensure_model() -> Path:
+    """A model trained on the bundled catalog, cached in benchmarks/.cache (not committed)."""
+    if not (MODEL / "model.json").exists():
+        subprocess.run([sys.executable, "-m", "matcher.cli", "train", "--catalog", str(CATALOG), "--model",
+                        str(MODEL)], check=True)
+    return MODEL
