@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from labeled import ensure_model  # noqa: E402
+from labeled import ensure_model, write_results  # noqa: E402
 
 
 def write_profiles(path: Path, n: int) -> None:
@@ -61,8 +61,7 @@ def main() -> None:
               f"Medians of {args.runs} runs; each run includes start-up (model load, about 2 s)."]
     text = "\n".join(lines)
     print(text)
-    (HERE / "results_batch.md").write_text("# Batch benchmark\n\nWritten by `python benchmarks/batch.py`.\n\n" + text +
-                                           "\n", encoding="utf-8")
+    write_results("results_batch.md", "Batch benchmark", "batch.py", text)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import urllib.request  # noqa: E402
 
 import httpx  # noqa: E402
 
-from benchmarks.labeled import HERE, ROOT, ensure_model, load_profiles  # noqa: E402
+from benchmarks.labeled import ROOT, ensure_model, load_profiles, write_results  # noqa: E402
 from matcher import load, recommend  # noqa: E402
 
 def free_port() -> int:
@@ -152,8 +152,7 @@ def main() -> None:
                  "machine's 2 cores.")
     text = "\n".join(lines)
     print(text)
-    (HERE / "results_http.md").write_text("# HTTP benchmark\n\nWritten by `python benchmarks/http.py`.\n\n" + text +
-                                          "\n", encoding="utf-8")
+    write_results("results_http.md", "HTTP benchmark", "http.py", text)
 
 
 if __name__ == "__main__":

@@ -42,3 +42,8 @@ def ensure_model() -> Path:
         subprocess.run([sys.executable, "-m", "matcher.cli", "train", "--catalog", str(CATALOG), "--model",
                         str(MODEL)], check=True)
     return MODEL
+
+
+def write_results(name: str, title: str, script: str, text: str) -> None:
+    """benchmarks/<name>: the printed tables, committed with each change that moves them."""
+    (HERE / name).write_text(f"# {title}\n\nWritten by `python benchmarks/{script}`.\n\n{text}\n", encoding="utf-8")

@@ -16,14 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import BM25Ranker, RandomRanker, TfidfRanker, query_text  # noqa: E402
 from evaluate import Bench, cross_validate  # noqa: E402
-from labeled import CATALOG, HELDOUT_TITLES, HERE, load_judgments, load_profiles  # noqa: E402
+from labeled import CATALOG, HELDOUT_TITLES, load_judgments, load_profiles, write_results  # noqa: E402
 
 from matcher.catalog import read_catalog  # noqa: E402
 from matcher.model import fit_model  # noqa: E402
 from matcher.roles import read_job_titles  # noqa: E402
 from matcher.taxonomy import FIELDS, PLANNING_SIDE  # noqa: E402
 
-RESULTS = HERE / "results.md"
 
 
 def table(title: str, header: list[str], rows: list[list]) -> str:
@@ -145,8 +144,7 @@ def main() -> None:
 
     text = "\n".join(out)
     print(text)
-    RESULTS.write_text("# Quality benchmark results\n\nWritten by `python benchmarks/quality.py`.\n\n" + text,
-                       encoding="utf-8")
+    write_results("results.md", "Quality benchmark results", "quality.py", text)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labeled import CATALOG, HERE, TODAY  # noqa: E402
+from labeled import CATALOG, HERE, TODAY, write_results  # noqa: E402
 
 from matcher.catalog import read_catalog  # noqa: E402
 from matcher.engine import blended, score_signals, select  # noqa: E402
@@ -151,8 +151,7 @@ def main() -> None:
               f"Run took {time.time() - started:.0f} s."]
     text = "\n".join(lines)
     print(text)
-    (HERE / "results_teams.md").write_text("# Team benchmark\n\nWritten by `python benchmarks/teams.py`.\n\n" + text +
-                                           "\n", encoding="utf-8")
+    write_results("results_teams.md", "Team benchmark", "teams.py", text)
 
 
 if __name__ == "__main__":

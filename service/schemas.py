@@ -100,10 +100,11 @@ class OfferOut(BaseModel):
         return cls(**offer.to_dict())
 
 
-class RecommendationOut(BaseModel):
+class OfferSummaryOut(BaseModel):
+    """What a result list shows of an offer."""
+
     offer_id: str
     rank: int
-    score: float = Field(description="estimated chance in (0, 1) that the offer is useful to this person")
     title: str
     provider: str
     offer_type: str
@@ -112,6 +113,16 @@ class RecommendationOut(BaseModel):
     cost: str
     url: str | None
     valid_until: date | None
+
+    @staticmethod
+    def summary(offer: Offer, rank: int) -> dict:
+        return {"offer_id": offer.id, "rank": rank, "title": offer.title, "provider": offer.provider,
+                "offer_type": offer.offer_type, "format": offer.format, "region": offer.region, "cost": offer.cost,
+                "url": offer.url, "valid_until": offer.valid_until}
+
+
+class RecommendationOut(OfferSummaryOut):
+    score: float = Field(description="estimated chance in (0, 1) that the offer is useful to this person")
     reasons: list[str] = Field(description="2 to 4 reasons in German, each true of this offer")
     reason_details: list[ReasonOut]
 
@@ -123,14 +134,10 @@ class RecommendationsOut(BaseModel):
 
     @classmethod
     def from_domain(cls, result: Result) -> "RecommendationsOut":
-        recs = []
-        for rec in result.recommendations:
-            o = rec.offer
-            recs.append(RecommendationOut(
-                offer_id=o.id, rank=rec.rank, score=rec.score, title=o.title, provider=o.provider,
-                offer_type=o.offer_type, format=o.format, region=o.region, cost=o.cost, url=o.url,
-                valid_until=o.valid_until, reasons=[render(r) for r in rec.reasons],
-                reason_details=[ReasonOut(kind=r.kind, value=list(r.value)) for r in rec.reasons]))
+        recs = [RecommendationOut(**OfferSummaryOut.summary(rec.offer, rec.rank), score=rec.score,
+                                  reasons=[render(r) for r in rec.reasons],
+                                  reason_details=[ReasonOut(kind=r.kind, value=list(r.value)) for r in rec.reasons])
+                for rec in result.recommendations]
         return cls(profile_id=result.profile_id, interpreted=InterpretedOut(**result.interpreted.to_dict()),
                    recommendations=recs)
 
@@ -173,18 +180,8 @@ class MemberFitOut(BaseModel):
     reasons: list[str]
 
 
-class GroupRecommendationOut(BaseModel):
-    offer_id: str
-    rank: int
+class GroupRecommendationOut(OfferSummaryOut):
     score: float = Field(description="mean estimated usefulness over the members")
-    title: str
-    provider: str
-    offer_type: str
-    format: str
-    region: str
-    cost: str
-    url: str | None
-    valid_until: date | None
     reasons: list[str] = Field(description="about the team as a whole, in German")
     members: list[str] = Field(description="ids of the members this offer serves")
     member_fit: list[MemberFitOut]
@@ -198,15 +195,12 @@ class GroupOut(BaseModel):
 
     @classmethod
     def from_domain(cls, result: GroupResult, aggregation: str) -> "GroupOut":
-        recs = []
-        for rec in result.recommendations:
-            o = rec.offer
-            recs.append(GroupRecommendationOut(
-                offer_id=o.id, rank=rec.rank, score=rec.score, title=o.title, provider=o.provider,
-                offer_type=o.offer_type, format=o.format, region=o.region, cost=o.cost, url=o.url,
-                valid_until=o.valid_until, reasons=[render(r) for r in rec.reasons], members=list(rec.served),
-                member_fit=[MemberFitOut(member_id=m.member_id, may_attend=m.may_attend, served=m.served,
-                                         reasons=[render(r) for r in m.reasons]) for m in rec.members]))
+        recs = [GroupRecommendationOut(
+            **OfferSummaryOut.summary(rec.offer, rec.rank), score=rec.score, reasons=[render(r) for r in rec.reasons],
+            members=list(rec.served),
+            member_fit=[MemberFitOut(member_id=m.member_id, may_attend=m.may_attend, served=m.served,
+                                     reasons=[render(r) for r in m.reasons]) for m in rec.members])
+            for rec in result.recommendations]
         return cls(group_id=result.group_id, aggregation=aggregation,
                    members=[MemberOut(member_id=mid, interpreted=InterpretedOut(**it.to_dict()))
                             for mid, it in result.members], recommendations=recs)

@@ -1,7 +1,6 @@
 import csv
 import io
 import json
-import sqlite3
 from datetime import date
 
 import pytest

@@ -23,6 +23,7 @@ templates.env.globals.update(label=label, render_reason=render, taxonomy=taxonom
 
 FIELD_LABELS = {"needs": "Was brauchen Sie?", "role_title": "Berufsbezeichnung", "region": "Bundesland",
                 "fields": "Handlungsfelder", "format_preference": "Format", "role": "Rolle", "top_k": "Anzahl"}
+_PAGE_IDS = {"role": "rolle", "top_k": "needs"}  # form element ids on the actor page, where they differ
 MESSAGES = {
     "empty": "Bitte füllen Sie dieses Feld aus.",
     "missing": "Bitte füllen Sie dieses Feld aus.",
@@ -43,7 +44,7 @@ def german_errors(problems) -> list[dict]:
         elif p.type == "too_long":
             limit = {"needs": limits.MAX_NEEDS_CHARS, "role_title": limits.MAX_ROLE_TITLE_CHARS}.get(key)
             message = f"Der Text ist zu lang: höchstens {limit} Zeichen." if limit else message
-        out.append({"field": key, "label": FIELD_LABELS[key], "message": message})
+        out.append({"field": key, "label": FIELD_LABELS[key], "message": message, "anchor": _PAGE_IDS.get(key, key)})
     return out
 
 
