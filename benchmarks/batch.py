@@ -59,9 +59,7 @@ def main() -> None:
     lines += [f"| {n} | {s:.1f} | {rate:.1f} | {rss} |" for n, s, rate, rss in rows]
     lines += ["", f"Peak RSS ratio (10x the profiles): {rows[1][3] / rows[0][3]:.2f} (flat memory: close to 1). "
               f"Medians of {args.runs} runs; each run includes start-up (model load, about 2 s)."]
-    text = "\n".join(lines)
-    print(text)
-    write_results("results_batch.md", "Batch benchmark", "batch.py", text)
+    write_results("results_batch.md", "Batch benchmark", "batch.py", "\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -150,9 +150,7 @@ def main() -> None:
                  f"{service[1][3]:.1f} ms (target < 40 ms). Repeated request p50: {cached_p50:.1f} ms (target < 5 ms).")
     lines.append(f"{args.runs} runs of {args.requests} requests each, medians; client and server share the "
                  "machine's 2 cores.")
-    text = "\n".join(lines)
-    print(text)
-    write_results("results_http.md", "HTTP benchmark", "http.py", text)
+    write_results("results_http.md", "HTTP benchmark", "http.py", "\n".join(lines))
 
 
 if __name__ == "__main__":

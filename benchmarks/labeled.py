@@ -45,5 +45,6 @@ def ensure_model() -> Path:
 
 
 def write_results(name: str, title: str, script: str, text: str) -> None:
-    """benchmarks/<name>: the printed tables, committed with each change that moves them."""
+    """Print the tables and keep them in benchmarks/<name>, committed with each change that moves them."""
+    print(text)
     (HERE / name).write_text(f"# {title}\n\nWritten by `python benchmarks/{script}`.\n\n{text}\n", encoding="utf-8")

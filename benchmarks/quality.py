@@ -143,7 +143,6 @@ def main() -> None:
                f"{getattr(model.encoder, 'name', None)}.\n")
 
     text = "\n".join(out)
-    print(text)
     write_results("results.md", "Quality benchmark results", "quality.py", text)
 
 

@@ -149,9 +149,7 @@ def main() -> None:
               f"baseline (target >= 1.15); top 5 open to every member {default[-1]:.0%} (target >= 80 %).",
               "Member grades: the team's grade where the member's role may attend the offer, else 0.",
               f"Run took {time.time() - started:.0f} s."]
-    text = "\n".join(lines)
-    print(text)
-    write_results("results_teams.md", "Team benchmark", "teams.py", text)
+    write_results("results_teams.md", "Team benchmark", "teams.py", "\n".join(lines))
 
 
 if __name__ == "__main__":
