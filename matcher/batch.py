@@ -53,8 +53,10 @@ def group_result_to_dict(result: GroupResult) -> dict:
     }
 
 
-def safe_cell(value) -> str:
-    """A CSV cell that spreadsheet programs do not run as a formula (=, +, -, @ at the start)."""
+def safe_cell(value):
+    """A CSV cell that spreadsheet programs do not run as a formula (=, +, -, @ at the start); numbers stay."""
+    if isinstance(value, (int, float)):
+        return value
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -85,12 +87,14 @@ def _parse_team(raw: dict, line: int):
         except MatcherInputError as exc:
             problems.extend(exc.problems)
     try:
-        check_members(members)
+        check_members(profiles if not problems else members)
     except MatcherInputError as exc:
         problems.extend(replace(p, loc=(line, *p.loc)) for p in exc.problems)
     if problems:
         raise MatcherInputError(problems)
     team_id = raw.get("id")
+    if team_id is not None and (isinstance(team_id, bool) or not isinstance(team_id, (str, int))):
+        raise MatcherInputError([Problem((line, "id"), f"id must be text, got {team_id!r}", "wrong_type")])
     return (str(team_id) if team_id is not None else f"line-{line}", profiles)
 
 
@@ -124,8 +128,15 @@ def atomic_output(out_path: str | Path, columns: tuple[str, ...]):
     """
     out_path = Path(out_path)
     as_csv = out_path.suffix.lower() in (".csv", ".tsv")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
+    try:
+        if out_path.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=out_path.parent)
+    except OSError as exc:
+        raise MatcherInputError([Problem(("out",), f"cannot write {str(out_path)!r}: {exc.strerror}",
+                                         "unwritable")]) from None
+    os.chmod(tmp, 0o644)  # mkstemp makes files only their owner may read
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig" if as_csv else "utf-8", newline="") as out:
             writer = csv.writer(out, delimiter=";") if as_csv else None

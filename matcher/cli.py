@@ -10,7 +10,7 @@ import logging
 import sys
 
 from . import limits
-from .errors import MatcherInputError, ModelLoadError
+from .errors import MatcherInputError, ModelLoadError, Problem
 
 OK, BAD_DATA, USAGE = 0, 1, 2
 
@@ -156,7 +156,11 @@ def _demand(args, model):
         records += demand_records(model, profiles)
         sources.append(f"{args.profiles} ({len(profiles)} Profile)")
     if args.demand_db:
-        logged = DemandLog(args.demand_db, retention_days=0).read()
+        try:
+            logged = DemandLog(args.demand_db, retention_days=0).read()
+        except Exception as exc:  # a bad URL, a missing driver, an unreachable server
+            raise MatcherInputError([Problem(("demand_db",), f"cannot read the demand log {args.demand_db!r}: "
+                                             f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")])
         records += logged
         sources.append(f"Anfrageprotokoll ({len(logged)} Anfragen)")
     return records, profiles, sources, bad
@@ -191,6 +195,16 @@ def cmd_portfolio(args) -> int:
     print(f"{result.provider}: {result.offers} offers; {sum(g['could_fill'] for g in result.gaps)} underserved "
           f"cells without an offer of yours; written to {args.out}", file=sys.stderr)
     return BAD_DATA if bad else OK
+
+
+def _non_negative(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 0 or more, got {value!r}")
+    return number
 
 
 def _code(kind: str, codes):
@@ -233,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="batch: offers for every profile of a JSONL or CSV file")
     p.add_argument("profiles")
+    p.add_argument("--engine", choices=("local",), default="local",
+                   help="where to score: local (streamed in chunks on this machine; a Spark engine is planned)")
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
@@ -271,7 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--demand-db", help="SQLAlchemy URL of the demand log (default: sqlite beside the model "
                                        "directory; '' for none), e.g. postgresql+psycopg://user@host/db")
     p.add_argument("--profiles", help="a profiles file (e.g. a survey) counted as demand on /coverage and /anbieter")
-    p.add_argument("--retention-days", type=int, default=365, help="days the demand log keeps (0 = forever)")
+    p.add_argument("--retention-days", type=_non_negative, default=365,
+                   help="days the demand log keeps (0 = forever)")
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -11,7 +11,6 @@ import threading
 from datetime import date, timedelta
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from .coverage import DemandRecord
 from .engine import Interpretation
@@ -36,6 +35,8 @@ class DemandLog:
     """Append-only log of derived request codes with a retention period in days (0 = keep forever)."""
 
     def __init__(self, url: str, retention_days: int = 365):
+        if retention_days < 0:
+            raise ValueError(f"retention_days must be 0 (keep forever) or more, got {retention_days}")
         self.url, self.retention_days = url, retention_days
         self._failed = False
         self._lock = threading.Lock()
@@ -65,7 +66,7 @@ class DemandLog:
             with self._get_engine().begin() as conn:
                 conn.execute(insert(requests), [row])
             return True
-        except (SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # a bad URL, a missing driver, a full disk: the request goes on regardless
             self._fail("write", exc)
             return False
 
@@ -81,7 +82,7 @@ class DemandLog:
         """read(), or [] (logged once) when the database cannot be read."""
         try:
             return self.read(since)
-        except (SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # as in record: never let the log stop a request
             self._fail("read", exc)
             return []
 

@@ -133,14 +133,31 @@ def check_aggregation(name: str) -> str:
     return name
 
 
-def check_members(members: Sequence[Profile]) -> None:
+def check_members(members: Sequence) -> None:
+    """2 to 12 members whose given ids are unique (each member's reasons are keyed by id)."""
     if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
         raise MatcherInputError([Problem(("members",), f"a team has {MIN_MEMBERS} to {MAX_MEMBERS} members, got "
                                          f"{len(members)}", "out_of_range")])
+    seen = set()
+    for i, m in enumerate(members):
+        member_id = m.get("id") if isinstance(m, dict) else getattr(m, "id", None)
+        if member_id is not None and member_id in seen:
+            raise MatcherInputError([Problem(("members", i, "id"), f"member id {member_id!r} is given twice",
+                                             "duplicate_id")])
+        seen.add(member_id)
 
 
 def member_ids(members: Sequence[Profile]) -> list[str]:
-    return [m.id or f"mitglied-{i}" for i, m in enumerate(members, start=1)]
+    """Given ids, and "mitglied-N" (N = position) for members without one, never colliding with a given id."""
+    taken = {m.id for m in members if m.id}
+    ids = []
+    for position, m in enumerate(members, start=1):
+        member_id = m.id or f"mitglied-{position}"
+        while not m.id and member_id in taken:
+            member_id += "'"
+        taken.add(member_id)
+        ids.append(member_id)
+    return ids
 
 
 def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
@@ -199,9 +216,12 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
 def team_reasons(offer: Offer, interpretations: Sequence[Interpretation], attend: np.ndarray) -> tuple[Reason, ...]:
     """What the offer means for the team: who may come, the shared topic, who is left out, region."""
     roles = sorted({it.role for it in interpretations if it.role}, key=ROLES.index)
+    every_role_known = all(it.role for it in interpretations)
     reasons = []
-    if attend.all():
-        reasons.append(Reason("team_open") if offer.is_open_to_all() else Reason("team_roles", tuple(roles)))
+    if offer.is_open_to_all():
+        reasons.append(Reason("team_open"))
+    elif attend.all() and every_role_known:  # only then is "aimed at every role in the team" known to be true
+        reasons.append(Reason("team_roles", tuple(roles)))
     counts = {f: sum(f in it.fields for it in interpretations) for f in offer.fields}
     shared = [f for f in offer.fields if counts[f] >= min(2, len(interpretations))]
     if shared:

@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 
 from .encoder import Encoder, default_encoder
+from .errors import MatcherInputError, Problem
 from .fields import FieldClassifier
 from .ranking import DEFAULT_WEIGHTS, Weights
 from .roles import RoleClassifier, train_role_classifier
@@ -103,7 +104,11 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     encoder = default_encoder() if encoder is _NO_ENCODER else encoder
     texts = [o.text for o in offers]
     synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
-    vectorizer = TextVectorizer().fit(texts, extra_lexicon=synonyms)
+    try:
+        vectorizer = TextVectorizer().fit(texts, extra_lexicon=synonyms)
+    except ValueError as exc:  # scikit-learn: "empty vocabulary"
+        raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
+                                         f"({exc})", "empty_vocabulary")]) from None
     word_matrix, char_matrix = vectorizer.transform(texts)
     embeddings = encoder.encode_passages(texts) if encoder is not None else None
 

@@ -28,27 +28,52 @@ def package_version() -> str:
 
 
 def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None = None) -> Path:
-    """Write the model into `directory` via a sibling temporary directory and a rename: never half-written."""
+    """Write the model so that readers only ever see a complete one, and swap it in atomically.
+
+    `directory` becomes a symbolic link to a sibling version directory (.NAME.v-...); a new model is written
+    beside it and the link is replaced in one rename, so a running service reloads either the old model or
+    the new one, never a mix. A path that holds anything but a kommune-matcher model is refused, not replaced.
+    """
     directory = Path(directory)
+    if directory.exists() or directory.is_symlink():
+        _check_replaceable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     card = {"kind": KIND, "format_version": FORMAT_VERSION, "package_version": package_version(),
             "catalog_sha256": catalog_sha256, "weights": model.weights.to_dict(), **model.card}
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    version = Path(tempfile.mkdtemp(prefix=f".{directory.name}.v-", dir=directory.parent))
+    link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
-        joblib.dump(model, tmp / ARTIFACT, compress=3)
+        joblib.dump(model, version / ARTIFACT, compress=3)
         # The card is written last: a directory with a card is complete.
-        (tmp / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        old = None
-        if directory.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
-            os.rename(directory, old / "model")
-        os.rename(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        (version / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.chmod(version, 0o755)
+        os.chmod(version / ARTIFACT, 0o644)
+        os.chmod(version / CARD, 0o644)
+        os.symlink(version.name, link)
+        previous = directory.resolve() if directory.is_symlink() else None
+        if directory.is_dir() and not directory.is_symlink():  # a model written by an older layout
+            aside = directory.parent / f".{directory.name}.old-{version.name.rsplit('-', 1)[-1]}"
+            os.rename(directory, aside)
+            previous = aside
+        os.replace(link, directory)  # the atomic swap
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        link.unlink(missing_ok=True)
+        shutil.rmtree(version, ignore_errors=True)
         raise
+    if previous is not None and previous != version:
+        shutil.rmtree(previous, ignore_errors=True)
     return directory
+
+
+def _check_replaceable(directory: Path) -> None:
+    """Only a model of ours (of any format version) may be replaced."""
+    try:
+        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        card = None
+    if not isinstance(card, dict) or card.get("kind") != KIND:
+        raise ModelLoadError(f"refusing to replace {str(directory)!r}: it is not a kommune-matcher model "
+                             "directory; choose another --model path")
 
 
 def read_card(directory: str | Path) -> dict:

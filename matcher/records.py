@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import MatcherInputError, Problem
 
 _PEEK = 65536
+csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are fine; the checks on each field set the limits
 
 
 def file_error(msg: str, type_: str) -> MatcherInputError:
@@ -40,16 +42,22 @@ def _check_start(path: Path, head: bytes) -> None:
         raise file_error(f"file {name!r} is empty", "empty_file")
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
-    """(line number, text) per physical line; text None for a line that is not UTF-8."""
+    """(line number, text) per line, also for old Mac files that end lines with CR alone; None if not UTF-8."""
+    number = 0
     with open(path, "rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if number == 1:
-                raw = raw.removeprefix(b"\xef\xbb\xbf")
-            try:
-                yield number, raw.decode("utf-8")
-            except UnicodeDecodeError:
-                yield number, None
+        for chunk in f:
+            if number == 0:
+                chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            for raw in _LONE_CR.sub(b"\r\n", chunk).splitlines(keepends=True) if b"\r" in chunk else (chunk,):
+                number += 1
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, None
 
 
 def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None, Problem | None]]]:
@@ -74,7 +82,7 @@ def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None
             raise file_error("file is one JSON array; expected JSON Lines (one JSON object per line)",
                              "wrong_format")
         return "jsonl", _jsonl_records(path)
-    header = text.splitlines()[0] if text.strip() else ""
+    header = next((line for line in text.splitlines() if line.strip()), "")
     return "csv", _csv_records(path, _delimiter(header))
 
 
@@ -103,6 +111,9 @@ def _jsonl_records(path: Path):
         except json.JSONDecodeError as exc:
             yield number, None, Problem((number,), f"invalid JSON: {exc.msg} at column {exc.colno}", "invalid_json")
             continue
+        except (RecursionError, ValueError) as exc:  # nested too deep, numbers too long
+            yield number, None, Problem((number,), f"invalid JSON: {type(exc).__name__}", "invalid_json")
+            continue
         if not isinstance(record, dict):
             yield number, None, Problem((number,), f"expected a JSON object, got {type(record).__name__}",
                                         "wrong_type")
@@ -115,9 +126,10 @@ def _delimiter(header: str) -> str:
 
 
 def csv_columns(path: str | Path) -> list[str]:
-    """The header cells of a CSV file, stripped."""
+    """The header cells of a CSV file (its first non-blank line), stripped."""
     for _, line in _lines(Path(path)):
-        return [c.strip() for c in next(csv.reader([line or ""], delimiter=_delimiter(line or "")))]
+        if line is not None and line.strip():
+            return [c.strip() for c in next(csv.reader([line], delimiter=_delimiter(line)))]
     return []
 
 
@@ -132,11 +144,24 @@ def _csv_records(path: Path, delimiter: str):
             yield line
 
     reader = csv.reader(text_lines(), delimiter=delimiter)
-    columns = [c.strip() for c in next(reader, [])]
-    if len(set(columns)) != len(columns):
-        raise file_error(f"CSV header names a column twice: {columns}", "wrong_format")
-    start = 2
-    for cells in reader:
+    columns: list[str] = []
+    while not any(columns):  # Excel may leave blank lines above the header
+        try:
+            columns = [c.strip() for c in next(reader)]
+        except StopIteration:
+            return
+    named = [c for c in columns if c]
+    if len(set(named)) != len(named):
+        raise file_error(f"CSV header names a column twice: {named}", "wrong_format")
+    start = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a cell beyond the field size limit: the rest cannot be trusted
+            yield start, None, Problem((start,), f"CSV cannot be read from here on: {exc}", "invalid_csv")
+            return
         line, start = start, reader.line_num + 1
         if bad_lines:
             bad_lines.clear()
@@ -144,8 +169,15 @@ def _csv_records(path: Path, delimiter: str):
             continue
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) != len(columns):
+        if not _fits(cells, columns):
             yield line, None, Problem((line,), f"row has {len(cells)} cells, the header has {len(columns)}",
                                       "wrong_cell_count")
             continue
-        yield line, dict(zip(columns, cells)), None
+        yield line, {c: v for c, v in zip(columns, cells) if c}, None
+
+
+def _fits(cells: list[str], columns: list[str]) -> bool:
+    """Same number of cells as columns, give or take empty cells where the header is empty (as Excel writes)."""
+    if len(cells) >= len(columns):
+        return not any(c.strip() for c in cells[len(columns):])
+    return not any(columns[len(cells):])

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+import unicodedata
+from datetime import date, datetime
 
 from . import limits
 from .errors import MatcherInputError, Problem
@@ -55,6 +56,14 @@ class Profile:
     format_preference: str | None = None
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # (kind for suggestions, allowed codes, German-independent name used in messages)
 _VOCAB = {
     "role": ("roles", ROLES), "field": ("fields", FIELDS), "offer_type": ("offer_types", OFFER_TYPES),
@@ -82,10 +91,14 @@ class _Checker:
             if required:
                 self.problems.append(Problem((*self.loc, key), f"{key} is missing", "missing"))
             return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "id":
+        if isinstance(value, int) and not isinstance(value, bool) and key == "id":
             value = str(value)
         if not isinstance(value, str):
             self.problems.append(Problem((*self.loc, key), f"{key} must be text, got {value!r}", "wrong_type"))
+            return None
+        if not _encodable(value) or (key == "id" and any(unicodedata.category(c) == "Cc" for c in value)):
+            self.problems.append(Problem((*self.loc, key), f"{key} holds characters that cannot be stored "
+                                         "(control characters or broken UTF-16 surrogates)", "invalid_text"))
             return None
         value = value.strip()
         if non_empty and not value:
@@ -142,7 +155,8 @@ class _Checker:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            return date.fromisoformat(str(value).strip()[:10])
+            text = str(value).strip()
+            return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
         except ValueError:
             self.problems.append(Problem((*self.loc, key), f"{key} must be an ISO date like 2027-06-30, got {value!r}",
                                          "invalid_date"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -37,10 +38,38 @@ def _start(app: FastAPI, model: MatchModel, settings: Settings) -> None:
     app.state.recommender = CachedRecommender(model, settings.cache_size)
 
 
+def model_version(model_dir: str) -> str:
+    """Which saved model the directory points at now: `matcher train` swaps a link to a new version."""
+    return os.path.realpath(model_dir)
+
+
+def reload_if_changed(app: FastAPI, settings: Settings) -> bool:
+    """Load and swap in the model when `matcher train` has replaced it; the old one serves until then."""
+    version = model_version(settings.model_dir)
+    if version == app.state.model_version:
+        return False
+    try:
+        model = load(settings.model_dir)
+    except Exception as exc:  # keep serving the model we have
+        log.error("new model in %s cannot be loaded, keeping the current one: %s", settings.model_dir, exc)
+        app.state.model_version = version
+        return False
+    app.state.model_version = version
+    app.state.recommender = CachedRecommender(model, settings.cache_size)  # one assignment: an atomic swap
+    log.info("model reloaded from %s", settings.model_dir)
+    return True
+
+
+def _watch(app: FastAPI, settings: Settings, stop: threading.Event) -> None:
+    while not stop.wait(settings.reload_seconds):
+        reload_if_changed(app, settings)
+
+
 def _load_in_background(app: FastAPI, settings: Settings) -> threading.Thread:
     """Load the model off the event loop, so /health answers at once and /ready says 503 until it is in."""
     def work():
         try:
+            app.state.model_version = model_version(settings.model_dir)
             _start(app, load(settings.model_dir), settings)
             log.info("model loaded from %s", settings.model_dir)
         except Exception as exc:  # the service stays up and /ready reports why
@@ -63,13 +92,18 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
             _load_in_background(app, settings)
         else:
             app.state.load_error = "no model directory configured (KOMMUNE_MATCHER_MODEL)"
+        stop = threading.Event()
+        if model is None and settings.model_dir and settings.reload_seconds > 0:
+            threading.Thread(target=_watch, args=(app, settings, stop), name="model-watch", daemon=True).start()
         yield
+        stop.set()
 
     app = FastAPI(title="kommune-matcher", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.recommender = None
     app.state.load_error = None
     app.state.demand_log = None
     app.state.survey_demand = []
+    app.state.model_version = None
     errors.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -16,7 +16,9 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and not declared.isdigit():
+            return await self._answer(send, 400, "bad_request", "Content-Length is not a number")
+        if declared is not None and int(declared) > self.max_bytes:
             return await self._refuse(send)
         state = {"seen": 0, "too_large": False, "answered": False}
 
@@ -46,8 +48,11 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send):
-        body = json.dumps({"detail": [{"type": "too_large", "loc": ["body"],
-                                       "msg": f"request body is larger than {self.max_bytes} bytes"}]}).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await self._answer(send, 413, "too_large", f"request body is larger than {self.max_bytes} bytes")
+
+    @staticmethod
+    async def _answer(send, status: int, type_: str, msg: str):
+        body = json.dumps({"detail": [{"type": type_, "loc": ["body"], "msg": msg}]}).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})

@@ -1,15 +1,17 @@
 """Wire models of the HTTP API: explicit limits, documented in the OpenAPI schema, converted to matcher types."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from matcher import Offer, Profile, Result, limits, parse_profile
+from matcher import MatcherInputError, Offer, Profile, Result, limits, parse_profile
 from matcher.explain import render
-from matcher.groups import AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, GroupResult
+from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, GroupResult, check_members,
+                            member_ids)
 from matcher.taxonomy import FIELDS, FORMATS, REGIONS, ROLES, suggest
 
 
@@ -164,8 +166,12 @@ class GroupIn(BaseModel):
         DEFAULT_AGGREGATION, description="how the members' fit is combined; the default won the team benchmark")
 
     def to_domain(self) -> list[Profile]:
-        return [m.model_copy(update={"id": m.id or f"mitglied-{i}"}).to_domain()
-                for i, m in enumerate(self.members, start=1)]
+        members = [m.to_domain() for m in self.members]
+        try:
+            check_members(members)
+        except MatcherInputError as exc:
+            raise MatcherInputError([replace(p, loc=("body", *p.loc)) for p in exc.problems]) from None
+        return [replace(m, id=member_id) for m, member_id in zip(members, member_ids(members))]
 
 
 class MemberOut(BaseModel):

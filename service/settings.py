@@ -16,6 +16,7 @@ class Settings:
     demand_db: str | None = None  # SQLAlchemy URL of the demand log; None: no log
     demand_retention_days: int = 365
     demand_profiles: str | None = None  # a profiles file (e.g. a survey) counted as demand in /coverage
+    reload_seconds: float = 10.0  # how often to look for a model that `matcher train` swapped in; 0: never
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -25,4 +26,5 @@ class Settings:
                    cache_size=int(os.environ.get("KOMMUNE_MATCHER_CACHE_SIZE", "1024")),
                    demand_db=os.environ.get("KOMMUNE_MATCHER_DEMAND_DB", default_db) or None,
                    demand_retention_days=int(os.environ.get("KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS", "365")),
-                   demand_profiles=os.environ.get("KOMMUNE_MATCHER_DEMAND_PROFILES") or None)
+                   demand_profiles=os.environ.get("KOMMUNE_MATCHER_DEMAND_PROFILES") or None,
+                   reload_seconds=float(os.environ.get("KOMMUNE_MATCHER_RELOAD_SECONDS", "10")))

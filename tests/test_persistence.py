@@ -25,13 +25,38 @@ def test_the_model_card_describes_the_model(tmp_path, tiny_model):
     assert {"created", "package_version", "weights", "encoder"} <= set(card)
 
 
-def test_saving_over_an_existing_model_replaces_it_whole(tmp_path, tiny_model):
+def visible_and_versions(folder):
+    names = sorted(p.name for p in folder.iterdir())
+    return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".m.v-")], names
+
+
+def test_saving_over_an_existing_model_swaps_it_whole(tmp_path, tiny_model):
     target = tmp_path / "m"
     save(tiny_model, target)
+    first = target.resolve()
     (target / "stale.txt").write_text("old")
     save(tiny_model, target)
-    assert not (target / "stale.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]  # no temporary directories left
+    assert not (target / "stale.txt").exists() and target.resolve() != first and not first.exists()
+    visible, versions, names = visible_and_versions(tmp_path)
+    assert visible == ["m"] and len(versions) == 1 and len(names) == 2  # no temporary leftovers
+
+
+def test_a_path_that_is_not_a_model_is_never_replaced(tmp_path, tiny_model):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    data = tmp_path / "catalog.jsonl"
+    data.write_text("{}\n")
+    for target in (precious, data):
+        with pytest.raises(ModelLoadError, match="refusing to replace"):
+            save(tiny_model, target)
+    assert (precious / "notes.txt").read_text() == "keep me" and data.read_text() == "{}\n"
+
+
+def test_saved_files_are_readable_by_other_users(tmp_path, tiny_model):
+    target = save(tiny_model, tmp_path / "m")
+    assert oct(target.resolve().stat().st_mode & 0o777) == "0o755"
+    assert oct((target / CARD).stat().st_mode & 0o777) == "0o644"
 
 
 def test_a_failed_save_keeps_the_old_model(tmp_path, tiny_model, monkeypatch):
@@ -44,7 +69,8 @@ def test_a_failed_save_keeps_the_old_model(tmp_path, tiny_model, monkeypatch):
     with pytest.raises(OSError):
         save(tiny_model, target)
     assert (target / CARD).read_text() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    visible, versions, names = visible_and_versions(tmp_path)
+    assert visible == ["m"] and len(versions) == 1 and len(names) == 2
 
 
 @pytest.mark.parametrize("damage, words", [
