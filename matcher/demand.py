@@ -7,6 +7,7 @@ recommendation: the failure is logged once and the request goes on.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from datetime import date, timedelta
 
@@ -32,7 +33,11 @@ requests = Table(
 
 
 class DemandLog:
-    """Append-only log of derived request codes with a retention period in days (0 = keep forever)."""
+    """Append-only log of derived request codes with a retention period in days (0 = keep forever).
+
+    record() only queues the row; a writer thread inserts queued rows in batches, so a request never waits
+    for the database. read() and purge() first wait until everything queued is written.
+    """
 
     def __init__(self, url: str, retention_days: int = 365):
         if retention_days < 0:
@@ -41,14 +46,21 @@ class DemandLog:
         self._failed = False
         self._lock = threading.Lock()
         self._engine = None
+        self._engine_lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
 
     def _get_engine(self):
-        if self._engine is None:
-            args = {"check_same_thread": False} if self.url.startswith("sqlite") else {}
-            self._engine = create_engine(self.url, connect_args=args, pool_pre_ping=True)
-            metadata.create_all(self._engine)
-            self.purge()
-        return self._engine
+        with self._engine_lock:  # the writer thread and a reading request may both come first
+            return self._engine or self._create_engine()
+
+    def _create_engine(self):
+        args = {"check_same_thread": False} if self.url.startswith("sqlite") else {}
+        engine = create_engine(self.url, connect_args=args, pool_pre_ping=True)
+        metadata.create_all(engine)
+        self._engine = engine  # only a database that has the table counts as connected
+        self._delete_expired(date.today())
+        return engine
 
     def _fail(self, action: str, exc: Exception) -> None:
         with self._lock:
@@ -58,19 +70,36 @@ class DemandLog:
                 self._failed = True
 
     def record(self, interpreted: Interpretation, profile: Profile, kind: str = "person",
-               day: date | None = None) -> bool:
-        """Store one request's codes; False (logged once) when the database cannot be written."""
+               day: date | None = None) -> None:
+        """Queue one request's codes for the writer thread."""
         row = {"day": day or date.today(), "role": interpreted.role, "fields": "|".join(interpreted.fields),
                "region": profile.region, "format_preference": profile.format_preference, "kind": kind}
-        try:
-            with self._get_engine().begin() as conn:
-                conn.execute(insert(requests), [row])
-            return True
-        except Exception as exc:  # a bad URL, a missing driver, a full disk: the request goes on regardless
-            self._fail("write", exc)
-            return False
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, name="demand-log", daemon=True)
+                self._writer.start()
+        self._queue.put(row)
+
+    def _write_forever(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while not self._queue.empty() and len(rows) < 500:
+                rows.append(self._queue.get())
+            try:
+                with self._get_engine().begin() as conn:
+                    conn.execute(insert(requests), rows)
+            except Exception as exc:  # a bad URL, a missing driver, a full disk: requests go on regardless
+                self._fail("write", exc)
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued row is written (or has failed)."""
+        self._queue.join()
 
     def read(self, since: date | None = None) -> list[DemandRecord]:
+        self.flush()
         query = select(requests.c.role, requests.c.fields, requests.c.region, requests.c.day)
         if since is not None:
             query = query.where(requests.c.day >= since)
@@ -88,8 +117,13 @@ class DemandLog:
 
     def purge(self, today: date | None = None) -> int:
         """Delete rows older than the retention period; returns how many."""
+        self.flush()
+        self._get_engine()
+        return self._delete_expired(today or date.today())
+
+    def _delete_expired(self, today: date) -> int:
         if not self.retention_days:
             return 0
-        cutoff = (today or date.today()) - timedelta(days=self.retention_days)
-        with self._get_engine().begin() as conn:
+        cutoff = today - timedelta(days=self.retention_days)
+        with self._engine.begin() as conn:
             return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount
