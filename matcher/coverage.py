@@ -186,10 +186,10 @@ def _pct(x: float) -> str:
 
 
 def summary_sentences(report: CoverageReport) -> list[str]:
-    """German sentences for the fields that have offers and demand, most underserved first."""
+    """German sentences for the fields that have offers and demand: fields with underserved roles first."""
     sentences = []
     roles = taxonomy()["roles"]
-    ranked = sorted(report.fields, key=lambda fc: -max((c.gap for c in fc.roles), default=0))
+    ranked = sorted(report.fields, key=lambda fc: (not fc.underserved, -max((c.gap for c in fc.roles), default=0)))
     for fc in ranked:
         if not fc.offers or not fc.demand_total:
             continue

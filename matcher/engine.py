@@ -118,21 +118,24 @@ def read_profiles(model: MatchModel, profiles: Sequence[Profile], needs_words, n
     return out
 
 
+def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
+    """(word TF-IDF, char TF-IDF, embeddings or None) of the profiles' needs, in one batch."""
+    needs = [p.needs for p in profiles]
+    words, chars = model.vectorizer.transform(needs)
+    return words, chars, model.encoder.encode_queries(needs) if model.semantic else None
+
+
 def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:
     """How the engine reads each profile (role, fields), without scoring any offer."""
     if not profiles:
         return []
-    needs = [p.needs for p in profiles]
-    words, _ = model.vectorizer.transform(needs)
-    emb = model.encoder.encode_queries(needs) if model.semantic else None
+    words, _, emb = _vectorise_needs(model, profiles)
     return [it for it, _ in read_profiles(model, profiles, words, emb)]
 
 
 def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     """Every signal of fit as a (n_profiles, n_offers) array, plus the interpretations."""
-    needs = [p.needs for p in profiles]
-    words, chars = model.vectorizer.transform(needs)
-    emb = model.encoder.encode_queries(needs) if model.semantic else None
+    words, chars, emb = _vectorise_needs(model, profiles)
     read = read_profiles(model, profiles, words, emb)
     n = len(model.offers)
     return {
