@@ -1,6 +1,7 @@
 """The German web page for actors: a GET form, so a result list can be bookmarked and shared."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -48,6 +49,7 @@ def german_errors(problems) -> list[dict]:
     return out
 
 
+@lru_cache(maxsize=1)
 def title_suggestions() -> list[str]:
     return sorted({s for entry in taxonomy()["roles"].values() for s in entry["synonyms"]})
 
