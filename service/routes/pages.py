@@ -99,9 +99,7 @@ def team_page(request: Request, model: ModelDep, demand: DemandDep,
                 profiles.append(parse_profile({"id": f"person-{n}", "role_title": m["titel"] or None,
                                                "needs": m["bedarf"], "region": land or None}))
             except MatcherInputError as exc:
-                errors += [{**e, "label": f"Person {n}, {e['label']}", "anchor": f"{_ANCHORS[e['field']]}{n}"}
-                           if e["field"] in _ANCHORS else {**e, "label": e["label"], "anchor": "land"}
-                           for e in german_errors(exc.problems)]
+                errors += [_member_error(n, e) for e in german_errors(exc.problems)]
         if len(filled) < MIN_MEMBERS:
             errors.append({"field": "members", "label": "Team", "anchor": "titel1",
                            "message": f"Bitte tragen Sie mindestens {MIN_MEMBERS} Personen ein."})
@@ -118,6 +116,13 @@ def team_page(request: Request, model: ModelDep, demand: DemandDep,
 
 
 _ANCHORS = {"role_title": "titel", "needs": "bedarf"}
+
+
+def _member_error(n: int, error: dict) -> dict:
+    """A member's error points at that member's field; a region error at the team's Bundesland."""
+    if error["field"] not in _ANCHORS:
+        return {**error, "anchor": "land"}
+    return {**error, "label": f"Person {n}, {error['label']}", "anchor": f"{_ANCHORS[error['field']]}{n}"}
 
 
 def _member_name(member_id: str, interpreted) -> str:
