@@ -1,8 +1,10 @@
-"""Teams of one municipality: each member's fit aggregated into offers the team can take up together.
+"""Teams of one municipality: offers the team can take up together.
 
-A member whose role an offer excludes gets no utility from it (they cannot attend), so an offer open to the
-whole team beats one that only one member may attend. Aggregations are pure functions over the members'
-utility matrix U (n_members, n_offers), utilities in [0, 1] (the calibrated single-person score).
+Two things decide an offer's team score, kept apart: access (how many members' roles may attend it) and topic
+fit (how well it meets what the members ask, aggregated over the members and read from their joined words).
+Their product ranks an offer open to the whole team above one only some may attend, and an open offer off the
+team's topic below both. Aggregations are pure functions over the members' topic utility matrix
+U (n_members, n_offers), utilities in (0, 1).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from .engine import (Interpretation, blended, check_top_k, reasons_for, score_si
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
-from .ranking import LEXICAL_WEIGHTS, Weights, calibrated, eligible
+from .ranking import LEXICAL_WEIGHTS, Weights, blend, eligible, standardise
 from .schema import Offer, Profile
 from .taxonomy import ROLES
 
@@ -66,23 +68,44 @@ def fair_greedy(utilities: np.ndarray, candidates: np.ndarray, k: int) -> np.nda
 
 
 AGGREGATIONS = {"average": average, "least_misery": least_misery, "borda": borda, "fair": None}
-# Chosen on benchmarks/teams.py (results_teams.md): the highest team NDCG@10 among the settings that keep at
-# least 80 % of the top 5 open to every member (average scores higher, but fills the top with offers that
-# only some members may attend).
-DEFAULT_AGGREGATION = "least_misery"
-OPEN_BONUS = 0.0
-SHARED_WEIGHT = 0.25
-TEMPERATURE = 2.0
+# Chosen on benchmarks/teams.py with leave-one-team-out CV (results_teams.md): the best team NDCG@10 among the
+# settings that keep at least 80 % of the top 5 open to every member.
+DEFAULT_AGGREGATION = "average"
+SHARED_WEIGHT = 0.75
+TOPIC_SHIFT = 1.5
+TEMPERATURE = 0.75
 SHARED_NEEDS_CHARS = 20000
 
 
-def member_utility(scores: np.ndarray, weights: Weights, temperature: float) -> np.ndarray:
-    """A member's utility of each offer in [0, 1]: the calibrated chance that it is useful to them, tempered.
+def access(attend: np.ndarray) -> np.ndarray:
+    """How fully the team can take an offer up, from the (n_members, n_offers) may-attend matrix.
 
-    Untempered, each member's few favourites sit near 1 and all else near 0, so one member's favourite that
-    the others cannot use outranks offers good for all; a temperature above 1 flattens that.
+    The steps are those of the team judging scale (3 / 2 / 1): every member may attend 1, all but one 2/3,
+    fewer 1/3, nobody 0. Who may come is kept apart from what the offer is about, so an offer open to all but
+    off the team's topic stays low.
     """
-    return 1.0 / (1.0 + np.exp(-(weights.score_scale * scores + weights.score_shift) / temperature))
+    n, count = attend.shape[0], attend.sum(axis=0)
+    return np.select([count == n, count == n - 1, count > 0], [1.0, 2 / 3, 1 / 3], 0.0)
+
+
+def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float, temperature: float) -> np.ndarray:
+    """Chance-like fit in (0, 1) of each offer to what a member (or the team) asks about.
+
+    topic is the blend without the role and open-to-all signals (access carries those), standardised over the
+    eligible offers so shift and temperature mean the same with or without the semantic encoder.
+    """
+    return 1.0 / (1.0 + np.exp(-(standardise(topic, mask) - shift) / temperature))
+
+
+def team_scores(utilities: np.ndarray, shared_topic: np.ndarray, attend: np.ndarray, aggregation: str,
+                shared_weight: float) -> np.ndarray:
+    """Team score in [0, 1] per offer: access x topic fit.
+
+    Topic fit is (1 - shared_weight) x the aggregated members' utilities + shared_weight x the fit of all members'
+    words read as one need. Fair selection (a greedy order, not a score) uses the average here.
+    """
+    aggregate = average if aggregation == "fair" else AGGREGATIONS[aggregation]
+    return access(attend) * ((1 - shared_weight) * aggregate(utilities) + shared_weight * shared_topic)
 
 
 def may_attend(role_targets: np.ndarray, open_to_all: np.ndarray, role: str | None) -> np.ndarray:
@@ -106,7 +129,7 @@ class MemberFit:
 class GroupRecommendation:
     offer: Offer
     rank: int
-    score: float  # mean utility over members
+    score: float  # team score in [0, 1]: access x topic fit
     reasons: tuple[Reason, ...]  # about the team as a whole
     members: tuple[MemberFit, ...]
 
@@ -162,44 +185,44 @@ def member_ids(members: Sequence[Profile]) -> list[str]:
 
 def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
                     aggregation: str = DEFAULT_AGGREGATION, *, group_id: str | None = None,
-                    today: date | None = None, weights: Weights | None = None, open_bonus: float = OPEN_BONUS,
-                    shared_weight: float = SHARED_WEIGHT, temperature: float = TEMPERATURE,
-                    diversified: bool = True) -> GroupResult:
+                    today: date | None = None, weights: Weights | None = None,
+                    shared_weight: float = SHARED_WEIGHT, topic_shift: float = TOPIC_SHIFT,
+                    temperature: float = TEMPERATURE, diversified: bool = True) -> GroupResult:
     """Offers the team can take up together, best first, with team reasons and per-member fit.
+
+    team score = access (who may come) x topic fit, where topic fit mixes the aggregated members' fit and the
+    fit of all members' words read as one shared need.
 
     Parameters
     ----------
-    open_bonus : added for offers every member may attend (interdisciplinary fit as its own signal).
-    shared_weight : share of the team score that comes from all members' words read as one shared need.
-    temperature : flattens member utilities (see member_utility).
+    shared_weight : share of the topic fit that comes from the shared need (the rest from the aggregation).
+    topic_shift, temperature : where and how steeply a standardised topic blend turns into utility.
     """
     top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
     check_members(members)
     weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+    topic_weights = weights.without("role", "open")
     today_ordinal = (today or date.today()).toordinal()
-    shared = Profile(needs=" ".join(m.needs for m in members)[:SHARED_NEEDS_CHARS])
+    shared = Profile(needs=" ".join(f"{m.role_title or ''} {m.needs}" for m in members)[:SHARED_NEEDS_CHARS])
     signals = dict(score_signals(model, [*members, shared]))
     interpretations = signals.pop("interpretations")[:-1]
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
         mask &= eligible(model.regions, model.expiry_ordinals, m.region, today_ordinal)
-    utilities, attend, combined = [], [], []
-    for i, it in enumerate(interpretations):
-        scores, comb = blended(model, {n: v[i] for n, v in signals.items()}, mask, weights)
-        can = may_attend(model.role_targets, model.open_to_all, it.role)
-        utilities.append(np.where(can & mask, member_utility(scores, weights, temperature), 0.0))
-        attend.append(can)
+    topics, attend, combined = [], [], []
+    for i in range(len(members) + 1):
+        _, comb = blended(model, {n: v[i] for n, v in signals.items()}, mask, weights)
+        topics.append(topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature))
         combined.append(comb)
-    utilities, attend = np.array(utilities), np.array(attend)
-    everyone = attend.all(axis=0)
-    shared_scores, _ = blended(model, {n: v[-1] for n, v in signals.items()}, mask, weights)
-    common = shared_weight * calibrated(shared_scores, weights) + open_bonus * everyone
+    for it in interpretations:
+        attend.append(may_attend(model.role_targets, model.open_to_all, it.role))
+    utilities, attend, shared_topic = np.array(topics[:-1]), np.array(attend), topics[-1]
+    scores = team_scores(utilities, shared_topic, attend, aggregation, shared_weight)
     if aggregation == "fair":
-        pool = select(model, (1 - shared_weight) * average(utilities) + common, mask, top_k * 4, weights, False)
-        chosen = pool[fair_greedy(utilities, pool, top_k)]
+        pool = select(model, scores, mask, top_k * 4, weights, False)
+        chosen = pool[fair_greedy(utilities * attend, pool, top_k)]  # a member gains only from what they may attend
     else:
-        team_scores = (1 - shared_weight) * AGGREGATIONS[aggregation](utilities) + common
-        chosen = select(model, team_scores, mask, top_k, weights, diversified)
+        chosen = select(model, scores, mask, top_k, weights, diversified)
     ids = member_ids(members)
     recs = []
     for rank_, i in enumerate(chosen, start=1):
@@ -208,7 +231,7 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
             reasons_for(model, members[m], interpretations[m], combined[m], i,
                         model.vectorizer.analyzer_.stem_map(members[m].needs))[:MEMBER_REASONS])
             for m in range(len(members)))
-        recs.append(GroupRecommendation(model.offers[i], rank_, round(float(utilities[:, i].mean()), 4),
+        recs.append(GroupRecommendation(model.offers[i], rank_, round(float(scores[i]), 4),
                                         team_reasons(model.offers[i], interpretations, attend[:, i]), fits))
     return GroupResult(group_id, tuple(zip(ids, interpretations)), tuple(recs))
 

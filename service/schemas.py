@@ -187,7 +187,8 @@ class MemberFitOut(BaseModel):
 
 
 class GroupRecommendationOut(OfferSummaryOut):
-    score: float = Field(description="mean estimated usefulness over the members")
+    score: float = Field(description="team score in [0, 1]: how fully the team may attend (access) times how well "
+                         "the offer fits what the members ask")
     reasons: list[str] = Field(description="about the team as a whole, in German")
     members: list[str] = Field(description="ids of the members this offer serves")
     member_fit: list[MemberFitOut]

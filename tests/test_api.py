@@ -5,6 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher import limits
+from matcher.groups import DEFAULT_AGGREGATION
 from service.main import create_app
 from service.settings import Settings
 
@@ -184,7 +185,7 @@ GROUP = {"id": "lindenau", "members": [
 
 def test_group_recommendations_show_team_reasons_and_the_members_served(client):
     body = client.post("/recommendations/group", json=GROUP).json()
-    assert body["group_id"] == "lindenau" and body["aggregation"] == "least_misery"
+    assert body["group_id"] == "lindenau" and body["aggregation"] == DEFAULT_AGGREGATION
     assert [m["member_id"] for m in body["members"]] == ["plan", "rat", "mitglied-3"]
     first = body["recommendations"][0]
     assert first["offer_id"] == "t07" and "für alle Rollen im Team geöffnet" in first["reasons"]

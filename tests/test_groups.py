@@ -6,8 +6,8 @@ import pytest
 
 from matcher import MatcherInputError, parse_profile
 from matcher.explain import render
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, average, borda, fair_greedy, least_misery,
-                            recommend_group)
+from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, access, average, borda, fair_greedy, least_misery,
+                            recommend_group, team_scores, topic_utility)
 
 from conftest import run_cli
 
@@ -33,6 +33,38 @@ def test_fair_greedy_serves_the_member_left_out_next():
     order = fair_greedy(p, np.array([0, 2, 1]), k=2)
     # gains: first 0.9+0.1=1.0 (offer 0) vs 0.9 (offer 2) vs 1.0 (offer 1): ties go to the earlier candidate
     assert list(np.array([0, 2, 1])[order]) == [0, 1]
+
+
+def test_access_follows_the_steps_of_the_team_grades():
+    attend = np.array([[1, 1, 0, 0, 1],
+                       [1, 1, 1, 0, 0],
+                       [1, 0, 0, 0, 0]], dtype=bool)
+    # all three may attend, all but one, one of three, nobody, one of three
+    assert access(attend) == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0, 1 / 3])
+    assert access(np.array([[1, 0], [0, 0]], dtype=bool)) == pytest.approx([2 / 3, 0.0])  # two members
+
+
+def test_topic_utility_is_one_half_at_the_shift_and_grows_with_fit():
+    topic, mask = np.array([0.0, 1.0, 2.0, 9.0]), np.array([True, True, True, False])
+    z = (topic[:3] - 1.0) / np.std([0.0, 1.0, 2.0])  # standardised over the eligible offers only
+    u = topic_utility(topic, mask, shift=0.0, temperature=1.0)
+    assert u[:3] == pytest.approx(1 / (1 + np.exp(-z)))
+    assert u[1] == pytest.approx(0.5)
+    steep = topic_utility(topic, mask, shift=0.0, temperature=0.5)
+    assert steep[2] > u[2] > 0.5 > u[0] > steep[0]
+
+
+def test_team_score_is_access_times_topic_fit_by_hand():
+    attend = np.array([[1, 1, 0],
+                       [1, 0, 1]], dtype=bool)
+    shared = np.array([0.2, 0.8, 0.4])
+    # access: both 1, one of two 2/3, one of two 2/3; fit: 0.5 * member mean + 0.5 * shared
+    expected = [1.0 * (0.5 * 0.5 + 0.5 * 0.2), 2 / 3 * (0.5 * 0.55 + 0.5 * 0.8), 2 / 3 * (0.5 * 0.15 + 0.5 * 0.4)]
+    assert team_scores(U, shared, attend, "average", 0.5) == pytest.approx(expected)
+    lm = [1.0 * (0.5 * 0.1 + 0.5 * 0.2), 2 / 3 * (0.5 * 0.5 + 0.5 * 0.8), 2 / 3 * (0.5 * 0.0 + 0.5 * 0.4)]
+    assert team_scores(U, shared, attend, "least_misery", 0.5) == pytest.approx(lm)
+    assert team_scores(U, shared, attend, "fair", 0.5) == pytest.approx(expected)  # fair orders by average
+    assert team_scores(U, shared, attend, "borda", 1.0) == pytest.approx(access(attend) * shared)
 
 
 def test_unknown_aggregation_is_refused_by_name(tiny_model):
