@@ -29,12 +29,19 @@ from matcher.schema import Profile, parse_profile  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
 JUDGMENTS = HERE / "data" / "team_judgments.jsonl"
-SHARED = (0.25, 0.5, 0.75, 1.0)
+# The members' own fit always keeps a share, so that the aggregation strategies mean something; with the joined
+# words alone (shared weight 1.0) the benchmark scored the same within noise (0.828 vs 0.827, both >= 85 % open).
+SHARED = (0.5, 0.75)
 SHIFTS = (1.5, 2.0, 2.5)
 TEMPERATURES = (0.75, 1.0, 1.5)
-GRID = [(s, z, t) for s in SHARED for z in SHIFTS for t in TEMPERATURES]  # (shared weight, topic shift, temperature)
+LATER = (0.5, 1.0)
+# (shared weight, topic shift, temperature, later access)
+GRID = [(s, z, t, a) for s in SHARED for z in SHIFTS for t in TEMPERATURES for a in LATER]
 K = 10
 MIN_OPEN = 0.8  # the issue's target share of the top 5 that every member may attend
+# Settings are chosen with a margin: the share moves between team sets (on the later teams, settings chosen on
+# the first round at >= 80 % gave 71-86 %).
+CHOICE_OPEN = 0.85
 
 
 def cache_signals():
@@ -164,8 +171,8 @@ def ceiling(model, teams, grades, min_open=MIN_OPEN) -> float:
 
 
 def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> tuple:
-    """The setting with the best NDCG on the train teams among those keeping MIN_OPEN of the top 5 open."""
-    allowed = [g for g in GRID if opened[g][train].mean() >= MIN_OPEN] or GRID
+    """The setting with the best NDCG on the train teams among those keeping CHOICE_OPEN of the top 5 open."""
+    allowed = [g for g in GRID if opened[g][train].mean() >= CHOICE_OPEN] or GRID
     return max(allowed, key=lambda g: (ndcg[g][train].mean(), g))
 
 
@@ -180,10 +187,10 @@ def main() -> None:
     summaries, ndcg, opened = {}, {}, {}
     for strategy in AGGREGATIONS:
         for setting in GRID:
-            shared, shift, temperature = setting
+            shared, shift, temperature, later_access = setting
             ranked = {t["id"]: [r.offer_id for r in recommend_group(
                 model, t["profiles"], K, strategy, today=TODAY, shared_weight=shared, topic_shift=shift,
-                temperature=temperature).recommendations] for t in teams}
+                temperature=temperature, later_access=later_access).recommendations] for t in teams}
             key = (strategy, *setting)
             summaries[key], ndcg[key], opened[key] = evaluate(model, teams, grades, ranked)
 
@@ -213,7 +220,7 @@ def main() -> None:
     p, _, _ = evaluate(model, teams, grades, perfect)
     best = ceiling(model, teams, grades)
 
-    header = ["strategy", "NDCG@10 (LOO-CV)", "top 5 open (LOO-CV)", "shared / shift / T (on all teams)",
+    header = ["strategy", "NDCG@10 (LOO-CV)", "top 5 open (LOO-CV)", "shared / shift / T / later access (on all teams)",
               "NDCG@10", "member NDCG mean", "member NDCG min", "zRecall (members with nothing relevant)",
               "top 5 open to every member", "later teams: NDCG@10 / open (setting from first-round teams)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -225,12 +232,12 @@ def main() -> None:
               f"open to every member; the best ranking that keeps {MIN_OPEN:.0%} open reaches {best:.3f} "
               f"= {best / b[0]:.2f} x the baseline.",
               "", f"Every setting of '{DEFAULT_AGGREGATION}' (all teams): NDCG@10 / top 5 open to every member", "",
-              "| shared weight | " + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES) + " |",
-              "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
+              "| shared weight / later access | " + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES)
+              + " |", "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
     for shared in SHARED:
-        lines.append(f"| {shared} | " + " | ".join(
-            f"{summaries[(DEFAULT_AGGREGATION, shared, z, t)][0]:.3f} / {summaries[(DEFAULT_AGGREGATION, shared, z, t)][-1]:.2f}"
-            for z in SHIFTS for t in TEMPERATURES) + " |")
+        for power in LATER:
+            cells = [summaries[(DEFAULT_AGGREGATION, shared, z, t, power)] for z in SHIFTS for t in TEMPERATURES]
+            lines.append(f"| {shared} / {power} | " + " | ".join(f"{c[0]:.3f} / {c[-1]:.2f}" for c in cells) + " |")
     lines += ["", f"{n} teams ({first.sum()} first round, {n - first.sum()} later), "
               f"{sum(len(t['members']) for t in teams)} members. Default strategy '{DEFAULT_AGGREGATION}' "
               f"(the benchmark's winner: '{winner[0]}'): LOO-CV NDCG@10 {default[1]:.3f} = {default[1] / b[0]:.2f} x "

@@ -159,17 +159,23 @@ def blended(model: MatchModel, row: dict[str, np.ndarray], mask: np.ndarray, wei
 
 
 def select(model: MatchModel, scores: np.ndarray, mask: np.ndarray, k: int, weights: Weights,
-           diversified: bool = True) -> np.ndarray:
-    """Positions of the k offers to show, best first: top k by score among mask, near-duplicates kept apart."""
+           diversified: bool = True, above: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the k offers to show, best first: top k by score among mask, near-duplicates kept apart.
+
+    above: offers already shown above these k; they are left out, and near-duplicates of them held back.
+    """
+    above = np.zeros(0, dtype=int) if above is None else np.asarray(above, dtype=int)
+    mask = mask.copy()
+    mask[above] = False
     if not mask.any():
         return np.zeros(0, dtype=int)
     if not diversified:
         return top_k(scores, model.offer_ids, k, mask)
-    pool = top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())), mask)
+    pool = np.concatenate([above, top_k(scores, model.offer_ids, min(k * POOL_FACTOR, int(mask.sum())), mask)])
     similarity = (model.char_matrix[pool] @ model.char_matrix[pool].T).toarray()
     duplicate = near_duplicates(similarity, model.providers[pool], weights.duplicate_same_provider,
                                 weights.duplicate_any_provider)
-    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda)]
+    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda, placed=len(above))]
 
 
 def rank(model: MatchModel, region: str | None, row: dict[str, np.ndarray], k: int, today_ordinal: int,

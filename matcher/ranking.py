@@ -124,24 +124,25 @@ def near_duplicates(similarity: np.ndarray, providers: np.ndarray, same_provider
 
 
 def diversify(ranked: np.ndarray, scores: np.ndarray, similarity: np.ndarray, duplicate: np.ndarray, k: int,
-              lam: float) -> np.ndarray:
+              lam: float, placed: int = 0) -> np.ndarray:
     """Maximal marginal relevance (Carbonell & Goldstein 1998) over a ranked candidate list.
 
     similarity[i, j] and duplicate[i, j] are between ranked[i] and ranked[j]. Near-duplicates of a chosen
-    offer only fill places left over at the end. Returns positions into `ranked`, best first.
+    offer only fill places left over at the end. The first `placed` entries are already shown above the list:
+    they count as chosen but are not returned. Returns positions into `ranked`, best first.
     """
     n = len(ranked)
-    if n == 0:
+    if n <= placed:
         return np.zeros(0, dtype=int)
     relevance = scores[ranked]
-    spread = relevance.max() - relevance.min()
-    relevance = (relevance - relevance.min()) / (spread if spread > 0 else 1.0)
-    chosen: list[int] = []
+    low, spread = relevance[placed:].min(), np.ptp(relevance[placed:])
+    relevance = (relevance - low) / (spread if spread > 0 else 1.0)
+    chosen: list[int] = list(range(placed))
     duplicates: list[int] = []
-    max_sim = np.zeros(n)
-    shadowed = np.zeros(n, dtype=bool)  # near-duplicate of an offer already chosen
-    left = np.ones(n, dtype=bool)
-    while len(chosen) < min(k, n) and left.any():
+    left = np.arange(n) >= placed
+    max_sim = similarity[:placed].max(axis=0, initial=0.0)
+    shadowed = duplicate[:placed].any(axis=0)  # near-duplicate of an offer already chosen
+    while len(chosen) < min(k + placed, n) and left.any():
         mmr = np.where(left, lam * relevance - (1 - lam) * max_sim, -np.inf)
         best = int(np.argmax(mmr))  # argmax takes the first of equals: ranked order already breaks ties by id
         left[best] = False
@@ -151,4 +152,4 @@ def diversify(ranked: np.ndarray, scores: np.ndarray, similarity: np.ndarray, du
         chosen.append(best)
         max_sim = np.maximum(max_sim, similarity[best])
         shadowed |= duplicate[best]
-    return np.array((chosen + duplicates)[:k], dtype=int)
+    return np.array((chosen[placed:] + duplicates)[:k], dtype=int)

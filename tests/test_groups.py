@@ -6,8 +6,8 @@ import pytest
 
 from matcher import MatcherInputError, parse_profile
 from matcher.explain import render
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, access, average, borda, fair_greedy, least_misery,
-                            recommend_group, team_scores, topic_utility)
+from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, access, average, borda, fair_greedy,
+                            least_misery, recommend_group, team_scores, topic_utility)
 
 from conftest import run_cli
 
@@ -93,6 +93,27 @@ def test_an_offer_open_to_the_whole_team_ranks_above_one_only_one_member_may_att
     assert ids.index("t07") < ids.index("t02")  # t07: open to all; t02: only fachkraft
     if aggregation == DEFAULT_AGGREGATION:
         assert ids[0] == "t07"
+
+
+def test_the_first_places_go_by_team_score_and_the_rest_weighs_part_teams_more(tiny_model):
+    result = recommend_group(tiny_model, [parse_profile(m) for m in TEAM], 10, "average", today=TODAY,
+                             diversified=False, later_access=0.5)
+    scores = [r.score for r in result.recommendations]
+    first, rest = scores[:TEAM_PLACES], result.recommendations[TEAM_PLACES:]
+    assert first == sorted(first, reverse=True) and min(first) >= max(scores[TEAM_PLACES:])
+    # below the first places an offer counts access ** 0.5 x fit = score / access ** 0.5
+    later = [r.score / access(np.array([[m.may_attend] for m in r.members]))[0] ** 0.5 for r in rest]  # access > 0
+    assert rest and later == sorted(later, reverse=True)
+    flat = recommend_group(tiny_model, [parse_profile(m) for m in TEAM], 10, "average", today=TODAY,
+                           diversified=False, later_access=1.0)
+    assert [r.score for r in flat.recommendations] == sorted(r.score for r in flat.recommendations)[::-1]
+
+
+def test_an_offer_no_member_may_attend_is_never_shown(tiny_model):
+    members = [parse_profile(TEAM[0]), parse_profile(TEAM[1])]  # planung and politik
+    result = recommend_group(tiny_model, members, 50, today=TODAY)
+    assert result.recommendations and "t02" not in {r.offer_id for r in result.recommendations}  # fachkraft only
+    assert all(any(m.may_attend for m in r.members) for r in result.recommendations)
 
 
 def test_team_reasons_say_who_may_come_and_who_is_left_out(tiny_model):
