@@ -100,6 +100,8 @@ def test_a_team_adds_members_one_by_one_and_sees_who_each_offer_serves(base_url,
     assert "Kommunale Teams: gemeinsam Beteiligung gestalten" in first
     assert "für alle Rollen im Team geöffnet" in first and "Passt für" in first
     assert "Person 1 (Planung)" in page.inner_text(".reading")
+    for card in page.locator(".card").all_inner_texts():  # "open to all" is only said where it is true
+        assert not ("für alle zugänglich" in card and "nicht geöffnet für" in card), card
     page.screenshot(path=tmp_path / "team-1280.png", full_page=True)
     assert serious_violations(page) == []
 
