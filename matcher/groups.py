@@ -25,6 +25,7 @@ from .taxonomy import ROLES
 
 MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
 MEMBER_REASONS = 2
+TEAM_LEVEL_REASONS = {"role_open", "region", "cost", "deadline"}  # said once for the team, not for each member
 
 
 # LOW LEVEL: aggregations over the utility matrix
@@ -237,8 +238,9 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     for rank_, i in enumerate(chosen, start=1):
         fits = tuple(MemberFit(
             ids[m], bool(attend[m, i] and utilities[m, i] > utilities[m][mask].mean()), bool(attend[m, i]),
-            reasons_for(model, members[m], interpretations[m], combined[m], i,
-                        model.vectorizer.analyzer_.stem_map(members[m].needs))[:MEMBER_REASONS])
+            tuple(r for r in reasons_for(model, members[m], interpretations[m], combined[m], i,
+                                         model.vectorizer.analyzer_.stem_map(members[m].needs))
+                  if r.kind not in TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
         recs.append(GroupRecommendation(model.offers[i], rank_, round(float(scores[i]), 4),
                                         team_reasons(model.offers[i], interpretations, attend[:, i]), fits))

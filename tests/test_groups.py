@@ -123,6 +123,9 @@ def test_team_reasons_say_who_may_come_and_who_is_left_out(tiny_model):
     assert "für alle Rollen im Team geöffnet" in open_team
     assert "gemeinsames Thema: Beteiligung" in open_team
     assert set(by_id["t07"].served) <= {"plan", "rat", "praxis"}
+    # a member's own reasons say why it fits them; access, region and cost are said once for the team
+    member_kinds = {r.kind for rec in result.recommendations for m in rec.members for r in m.reasons}
+    assert member_kinds and not member_kinds & {"role_open", "region", "cost", "deadline"}
     single = by_id["t02"]
     assert "nicht geöffnet für: Planung, Kommunalpolitik" in [render(x) for x in single.reasons]
     assert single.served == ("praxis",)
