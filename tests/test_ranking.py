@@ -66,27 +66,28 @@ def test_near_duplicates_are_judged_more_strictly_across_providers():
     assert not dup[0, 2] and not dup[0, 0]
 
 
-def test_diversify_moves_a_near_duplicate_behind_the_other_offers():
+def two_editions_and_another_offer():
+    """Candidates 10, 11, 12 (scores 3.0, 2.9, 1.0), where 11 is a near-duplicate of 10."""
     ranked = np.array([10, 11, 12])
     scores = np.zeros(13)
     scores[[10, 11, 12]] = [3.0, 2.9, 1.0]
     sim = np.array([[1.0, 0.95, 0.1], [0.95, 1.0, 0.1], [0.1, 0.1, 1.0]])
     dup = sim > 0.9
     np.fill_diagonal(dup, False)
-    assert list(diversify(ranked, scores, sim, dup, k=3, lam=0.9)) == [0, 2, 1]
-    assert list(diversify(ranked, scores, sim, dup, k=2, lam=0.9)) == [0, 2]
+    return ranked, scores, sim, dup
+
+
+def test_diversify_moves_a_near_duplicate_behind_the_other_offers():
+    args = two_editions_and_another_offer()
+    assert list(diversify(*args, k=3, lam=0.9)) == [0, 2, 1]
+    assert list(diversify(*args, k=2, lam=0.9)) == [0, 2]
 
 
 def test_diversify_below_placed_offers_holds_back_their_near_duplicates():
     # offer 10 is already shown above; 11 is its near-duplicate, so 12 comes first although it scores lower
-    ranked = np.array([10, 11, 12])
-    scores = np.zeros(13)
-    scores[[10, 11, 12]] = [3.0, 2.9, 1.0]
-    sim = np.array([[1.0, 0.95, 0.1], [0.95, 1.0, 0.1], [0.1, 0.1, 1.0]])
-    dup = sim > 0.9
-    np.fill_diagonal(dup, False)
-    assert list(diversify(ranked, scores, sim, dup, k=2, lam=0.9, placed=1)) == [2, 1]
-    assert list(diversify(ranked, scores, sim, dup, k=5, lam=0.9, placed=3)) == []
+    args = two_editions_and_another_offer()
+    assert list(diversify(*args, k=2, lam=0.9, placed=1)) == [2, 1]
+    assert list(diversify(*args, k=5, lam=0.9, placed=3)) == []
 
 
 def test_diversify_with_lambda_one_keeps_the_score_order():
