@@ -232,8 +232,8 @@ def main() -> None:
               f"open to every member; the best ranking that keeps {MIN_OPEN:.0%} open reaches {best:.3f} "
               f"= {best / b[0]:.2f} x the baseline.",
               "", f"Every setting of '{DEFAULT_AGGREGATION}' (all teams): NDCG@10 / top 5 open to every member", "",
-              "| shared weight / later access | " + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES)
-              + " |", "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
+              "| shared weight / later access | "
+              + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES) + " |", "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
     for shared in SHARED:
         for power in LATER:
             cells = [summaries[(DEFAULT_AGGREGATION, shared, z, t, power)] for z in SHIFTS for t in TEMPERATURES]
