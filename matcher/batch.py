@@ -6,6 +6,7 @@ temporary file beside the target that replaces it only when the run is complete.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -120,6 +121,10 @@ def _chunks(items, size):
         yield chunk
 
 
+def is_csv(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in (".csv", ".tsv")
+
+
 @contextmanager
 def atomic_output(out_path: str | Path, columns: tuple[str, ...]):
     """(file, csv writer or None): JSON Lines, or for .csv semicolon-separated UTF-8 with BOM as Excel reads it.
@@ -127,7 +132,7 @@ def atomic_output(out_path: str | Path, columns: tuple[str, ...]):
     The target is replaced only when the block completes; on any error it is left as it was.
     """
     out_path = Path(out_path)
-    as_csv = out_path.suffix.lower() in (".csv", ".tsv")
+    as_csv = is_csv(out_path)
     try:
         if out_path.is_dir():
             raise IsADirectoryError(21, "is a directory")
@@ -178,18 +183,32 @@ def score_file(model: MatchModel, profiles_path: str | Path, out_path: str | Pat
     records = read_profiles(profiles_path)  # file-level problems raise here, before the output is touched
 
     def handle(good, out, writer):
-        profiles = [p if p.id else replace(p, id=f"line-{line}") for line, p in good]
-        for result in recommend_many(model, profiles, top_k):
-            if writer is None:
-                out.write(json.dumps(result_to_dict(result), ensure_ascii=False) + "\n")
-                continue
-            it = result.interpreted
-            for r in result.recommendations:
-                writer.writerow([safe_cell(result.profile_id), r.rank, safe_cell(r.offer_id), r.score,
-                                 safe_cell(" | ".join(render(x) for x in r.reasons)), safe_cell(r.offer.title),
-                                 it.role or "", it.role_confidence, "|".join(it.fields)])
+        for text in score_chunk(model, good, top_k, as_csv=writer is not None):
+            out.write(text)
 
     return _run(records, out_path, CSV_COLUMNS, handle, on_problem, progress)
+
+
+def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, as_csv: bool) -> list[str]:
+    """Each (line, profile)'s output as it goes into the file: a JSON line, or its CSV rows.
+
+    Shared by the local and the Spark engine, so both write the same bytes. A profile without an id is
+    named after its line.
+    """
+    profiles = [p if p.id else replace(p, id=f"line-{line}") for line, p in good]
+    texts = []
+    for result in recommend_many(model, profiles, top_k):
+        if not as_csv:
+            texts.append(json.dumps(result_to_dict(result), ensure_ascii=False) + "\n")
+            continue
+        buffer, it = io.StringIO(), result.interpreted
+        writer = csv.writer(buffer, delimiter=";")
+        for r in result.recommendations:
+            writer.writerow([safe_cell(result.profile_id), r.rank, safe_cell(r.offer_id), r.score,
+                             safe_cell(" | ".join(render(x) for x in r.reasons)), safe_cell(r.offer.title),
+                             it.role or "", it.role_confidence, "|".join(it.fields)])
+        texts.append(buffer.getvalue())
+    return texts
 
 
 def group_file(model: MatchModel, teams_path: str | Path, out_path: str | Path, *, top_k: int = 10,

@@ -100,7 +100,12 @@ def cmd_score(args) -> int:
     def report(problem):
         print(f"  {problem}", file=sys.stderr)
 
-    counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
+    if args.engine == "spark":
+        from .spark import score_file_spark
+        counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=report,
+                                  master=args.spark_master)
+    else:
+        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
     print(f"scored {counts['records']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
           file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -247,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="batch: offers for every profile of a JSONL or CSV file")
     p.add_argument("profiles")
-    p.add_argument("--engine", choices=("local",), default="local",
-                   help="where to score: local (streamed in chunks on this machine; a Spark engine is planned)")
+    p.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="where to score: local (streamed in chunks on this machine) or spark (Apache Spark; "
+                        "needs the extra [spark] and Java 17+); both write the same file")
+    p.add_argument("--spark-master", default="local[*]", help="Spark master URL for --engine spark")
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)

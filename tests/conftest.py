@@ -12,10 +12,10 @@ TINY_CATALOG = DATA / "tiny_catalog.jsonl"
 BUNDLED_CATALOG = ROOT / "data" / "catalog.jsonl"
 
 
-def run_cli(*args, check_rc=None, **kwargs):
+def run_cli(*args, check_rc=None, env_update=None, **kwargs):
     """The `matcher` console script as a user runs it: a subprocess, text in and out."""
     proc = subprocess.run([sys.executable, "-m", "matcher.cli", *map(str, args)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONIOENCODING": "utf-8"}, **kwargs)
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8", **(env_update or {})}, **kwargs)
     if check_rc is not None:
         assert proc.returncode == check_rc, proc.stderr + proc.stdout
     return proc

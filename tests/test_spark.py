@@ -1,0 +1,65 @@
+"""The Spark engine writes the same file as the local one, and says clearly when it cannot run."""
+import json
+import sys
+
+import pytest
+
+from matcher import MatcherInputError
+from matcher.spark import score_file_spark
+
+from conftest import run_cli
+
+PROFILES = [
+    {"id": "plan", "role_title": "Jugendhilfeplanerin", "needs": "Jugendliche an der Planung beteiligen",
+     "region": "NW"},
+    {"needs": "Methoden der Jugendbeteiligung"},  # no id: named after its line
+    {"id": "kaputt", "needs": "", "region": "XX"},  # bad: reported, skipped
+    {"id": "rat", "role_title": "Ratsmitglied", "needs": "Wie reden Jugendliche mit? Beteiligung", "fields":
+     ["beteiligung"], "region": "BY"},
+]
+
+
+@pytest.fixture
+def profiles(tmp_path):
+    path = tmp_path / "profiles.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in PROFILES), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_spark_and_local_write_the_same_file_and_report_the_same_problems(tmp_path, tiny_model_dir, profiles,
+                                                                          suffix):
+    runs = {}
+    for engine in ("local", "spark"):
+        out = tmp_path / f"{engine}{suffix}"
+        proc = run_cli("score", profiles, "--model", tiny_model_dir, "--out", out, "--engine", engine,
+                       "--spark-master", "local[2]", check_rc=1)  # 1: one bad profile, the good ones kept
+        problems = [line for line in proc.stderr.splitlines() if line.startswith("  line ")]
+        runs[engine] = (out.read_bytes(), problems)
+    assert runs["spark"] == runs["local"]
+    assert runs["local"][1] == ["  line 3: needs: needs is empty",
+                                "  line 3: region: unknown region code 'XX'; expected one of: bund, BW, BY, BE, BB, "
+                                "HB, HH, HE, MV, NI, NW, RP, SL, SN, ST, SH, TH"]
+    if suffix == ".jsonl":
+        ids = [json.loads(line)["profile_id"] for line in runs["spark"][0].decode().splitlines()]
+        assert ids == ["plan", "line-2", "rat"]  # input order
+
+
+def test_without_java_spark_says_so_and_leaves_the_output_alone(tmp_path, tiny_model_dir, profiles):
+    out = tmp_path / "scored.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    proc = run_cli("score", profiles, "--model", tiny_model_dir, "--out", out, "--engine", "spark",
+                   env_update={"JAVA_HOME": str(tmp_path / "no-java")}, check_rc=2)
+    assert "engine: Spark could not start" in proc.stderr and "Java 17" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+
+
+def test_without_pyspark_the_engine_names_the_extra_to_install(tmp_path, tiny_model, profiles, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    out = tmp_path / "scored.jsonl"
+    with pytest.raises(MatcherInputError) as exc:
+        score_file_spark(tiny_model, profiles, out)
+    assert exc.value.problems[0].loc == ("engine",)
+    assert "kommune-matcher[spark]" in exc.value.problems[0].msg
+    assert not out.exists()
