@@ -84,6 +84,7 @@ def score_file_spark(model: MatchModel, profiles_path: str | Path, out_path: str
 def _scored(spark, model: MatchModel, staged: Path, top_k: int, as_csv: bool):
     """The formatted outputs of the staged profiles, in input order."""
     import pyarrow as pa
+    from pyspark import StorageLevel
 
     shared = spark.sparkContext.broadcast(model)
 
@@ -95,10 +96,14 @@ def _scored(spark, model: MatchModel, staged: Path, top_k: int, as_csv: bool):
             yield pa.RecordBatch.from_arrays([pa.array(lines, pa.int64()), pa.array(texts, pa.string())],
                                              names=["line", "text"])
 
-    profiles = spark.read.schema("line LONG, profile STRING").json(str(staged))
-    scored = profiles.mapInArrow(score_batches, "line LONG, text STRING").orderBy("line")
+    # one task per core: a small staged file is one split, and PySpark gives each worker one thread
+    profiles = (spark.read.schema("line LONG, profile STRING").json(str(staged))
+                .repartition(spark.sparkContext.defaultParallelism))
+    # kept once scored: sorting samples its input first, which would otherwise score every profile twice
+    scored = profiles.mapInArrow(score_batches, "line LONG, text STRING").persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        for row in scored.toLocalIterator():
+        for row in scored.orderBy("line").toLocalIterator():
             yield row.text
     finally:
+        scored.unpersist()
         shared.unpersist()
