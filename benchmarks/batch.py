@@ -34,7 +34,7 @@ def write_profiles(path: Path, n: int) -> None:
 
 
 def run(model: Path, profiles: Path, out: Path, engine: str) -> tuple[float, int]:
-    """(seconds, peak RSS in MiB of the largest process, the JVM included) of one `matcher score` run (GNU time)."""
+    """(seconds, peak RSS in MiB) of one `matcher score` run, measured by GNU time (for Spark: the driver)."""
     t = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "matcher.cli", "score", str(profiles),
                            "--model", str(model), "--out", str(out), "--engine", engine],
@@ -72,7 +72,8 @@ def main() -> None:
               f"Spark / local throughput at {big} profiles: {rate['spark', big] / rate['local', big]:.2f} "
               f"(one machine, 2 cores, local master: Spark pays for its JVM and the Arrow exchange; it is there for "
               f"clusters). Both engines wrote byte-identical files.",
-              f"Medians of {args.runs} runs; each run includes start-up (model load about 2 s; Spark's JVM about 10 s)."]
+              f"Medians of {args.runs} runs; each run includes start-up (model load about 2 s; Spark's JVM about 10 s). "
+              f"Spark's peak RSS is the Python driver's; the JVM and the Python workers are processes of their own."]
     write_results("results_batch.md", "Batch benchmark", "batch.py", "\n".join(lines))
 
 
