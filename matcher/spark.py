@@ -44,7 +44,7 @@ def session(master: str):
         raise MatcherInputError([Problem(("engine",), "the Spark engine needs the optional extra: "
                                          "pip install 'kommune-matcher[spark]'", "missing_dependency")]) from None
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    # pyspark warns about any installed pandas; the engine exchanges Arrow batches and never uses pandas
+    # pyspark 4 warns about pandas 3; the engine exchanges Arrow batches and never uses pandas itself
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     try:
         spark = (SparkSession.builder.master(master).appName("kommune-matcher score")
@@ -76,8 +76,15 @@ def score_file_spark(model: MatchModel, profiles_path: str | Path, out_path: str
                     counts["records"] += 1
         with atomic_output(out_path, CSV_COLUMNS) as (out, _):
             if counts["records"]:
-                for text in _scored(session(master), model, staged, top_k, as_csv):
-                    out.write(text)
+                spark = session(master)
+                try:
+                    for text in _scored(spark, model, staged, top_k, as_csv):
+                        out.write(text)
+                except Exception as exc:  # a failed job, not bad data: say so, leave the output as it was
+                    if not type(exc).__module__.startswith(("pyspark", "py4j")):
+                        raise
+                    raise MatcherInputError([Problem(("engine",), "the Spark job failed: "
+                                                     f"{str(exc).strip().splitlines()[0]}", "engine_failed")]) from exc
     return counts
 
 

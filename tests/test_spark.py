@@ -34,6 +34,7 @@ def test_spark_and_local_write_the_same_file_and_report_the_same_problems(tmp_pa
         out = tmp_path / f"{engine}{suffix}"
         proc = run_cli("score", profiles, "--model", tiny_model_dir, "--out", out, "--engine", engine,
                        "--spark-master", "local[2]", check_rc=1)  # 1: one bad profile, the good ones kept
+        assert "scored 3 profiles" in proc.stderr, proc.stderr
         problems = [line for line in proc.stderr.splitlines() if line.startswith("  line ")]
         runs[engine] = (out.read_bytes(), problems)
     assert runs["spark"] == runs["local"]
@@ -63,3 +64,12 @@ def test_without_pyspark_the_engine_names_the_extra_to_install(tmp_path, tiny_mo
     assert exc.value.problems[0].loc == ("engine",)
     assert "kommune-matcher[spark]" in exc.value.problems[0].msg
     assert not out.exists()
+
+
+def test_a_failed_spark_job_is_reported_and_the_output_left_alone(tmp_path, profiles):
+    out = tmp_path / "scored.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    with pytest.raises(MatcherInputError) as exc:
+        score_file_spark("not a model", profiles, out, master="local[1]")  # fails in the executors
+    assert exc.value.problems[0].loc == ("engine",) and "Spark job failed" in exc.value.problems[0].msg
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
