@@ -21,11 +21,12 @@ from labeled import CATALOG, HERE, TODAY, write_results  # noqa: E402
 
 from matcher.catalog import read_catalog  # noqa: E402
 from matcher.engine import blended, score_signals, select  # noqa: E402
-from matcher.groups import AGGREGATIONS, DEFAULT_AGGREGATION, may_attend, recommend_group  # noqa: E402
+from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, may_attend, recommend_group,  # noqa: E402
+                            shared_need)
 from matcher.metrics import RELEVANT, ndcg_at_k  # noqa: E402
 from matcher.model import fit_model  # noqa: E402
 from matcher.ranking import eligible  # noqa: E402
-from matcher.schema import Profile, parse_profile  # noqa: E402
+from matcher.schema import parse_profile  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
 JUDGMENTS = HERE / "data" / "team_judgments.jsonl"
@@ -72,9 +73,7 @@ def load_teams():
 
 def joined_query(model, team) -> list[str]:
     """Baseline: all members' titles and needs as one person's query, no role, the team's hard rules."""
-    profiles = team["profiles"]
-    joined = Profile(needs=" ".join(f"{p.role_title or ''} {p.needs}" for p in profiles)[:20000])
-    signals = score_signals(model, [joined])
+    signals = score_signals(model, [shared_need(team["profiles"])])
     signals.pop("interpretations")
     mask = team_mask(model, team)
     scores, _ = blended(model, {n: v[0] for n, v in signals.items()}, mask, model.weights)
@@ -227,13 +226,15 @@ def main() -> None:
     for r in rows:
         lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + " |")
     default = next(r for r in rows if r[0] == DEFAULT_AGGREGATION)
-    winner = max((r for r in rows if r[0] in AGGREGATIONS and r[2] >= MIN_OPEN), key=lambda r: r[1], default=default)
+    winner = max((r for r in rows if r[0] in AGGREGATIONS and r[2] >= CHOICE_OPEN), key=lambda r: r[1],
+                 default=default)
     lines += ["", f"Ceilings: the perfect ranking (by grade) reaches NDCG@10 {p[0]:.3f} with {p[-1]:.0%} of its top 5 "
               f"open to every member; the best ranking that keeps {MIN_OPEN:.0%} open reaches {best:.3f} "
               f"= {best / b[0]:.2f} x the baseline.",
               "", f"Every setting of '{DEFAULT_AGGREGATION}' (all teams): NDCG@10 / top 5 open to every member", "",
               "| shared weight / later access | "
-              + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES) + " |", "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
+              + " | ".join(f"shift {z}, T {t}" for z in SHIFTS for t in TEMPERATURES) + " |",
+              "|" + "---|" * (len(SHIFTS) * len(TEMPERATURES) + 1)]
     for shared in SHARED:
         for power in LATER:
             cells = [summaries[(DEFAULT_AGGREGATION, shared, z, t, power)] for z in SHIFTS for t in TEMPERATURES]

@@ -154,7 +154,7 @@ def atomic_output(out_path: str | Path, columns: tuple[str, ...]):
         raise
 
 
-def _run(records, out_path, columns, handle_chunk, on_problem, progress) -> dict:
+def run_chunks(records, out_path, columns, handle_chunk, on_problem, progress) -> dict:
     from tqdm import tqdm
 
     counts = {"records": 0, "bad": 0}
@@ -186,7 +186,7 @@ def score_file(model: MatchModel, profiles_path: str | Path, out_path: str | Pat
         for text in score_chunk(model, good, top_k, as_csv=writer is not None):
             out.write(text)
 
-    return _run(records, out_path, CSV_COLUMNS, handle, on_problem, progress)
+    return run_chunks(records, out_path, CSV_COLUMNS, handle, on_problem, progress)
 
 
 def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, as_csv: bool) -> list[str]:
@@ -229,4 +229,4 @@ def group_file(model: MatchModel, teams_path: str | Path, out_path: str | Path, 
                                  safe_cell(" | ".join(render(x) for x in r.reasons)), safe_cell("|".join(r.served)),
                                  safe_cell(r.offer.title)])
 
-    return _run(records, out_path, GROUP_CSV_COLUMNS, handle, on_problem, progress)
+    return run_chunks(records, out_path, GROUP_CSV_COLUMNS, handle, on_problem, progress)

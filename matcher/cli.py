@@ -103,7 +103,7 @@ def cmd_score(args) -> int:
     if args.engine == "spark":
         from .spark import score_file_spark
         counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=report,
-                                  master=args.spark_master)
+                                  master=args.spark_master, staging=args.spark_staging)
     else:
         counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
     print(f"scored {counts['records']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
@@ -256,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to score: local (streamed in chunks on this machine) or spark (Apache Spark; "
                         "needs the extra [spark] and Java 17+); both write the same file")
     p.add_argument("--spark-master", default="local[*]", help="Spark master URL for --engine spark")
+    p.add_argument("--spark-staging", default=None,
+                   help="directory every Spark executor can read, for the checked profiles (default: a temp dir)")
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)

@@ -141,7 +141,10 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     return {
         "word": (words @ model.word_matrix.T).toarray(),
         "char": (chars @ model.char_matrix.T).toarray(),
-        "semantic": emb @ model.embeddings.T if emb is not None else np.zeros((len(profiles), n)),
+        # one product per profile: a batched float32 product changes in the last bit with the batch size, and
+        # a profile's scores must not depend on which others share its batch (local and Spark engines agree)
+        "semantic": (np.array([model.embeddings @ e for e in emb]).reshape(len(profiles), n) if emb is not None
+                     else np.zeros((len(profiles), n))),
         "role": np.array([role_fit(model.role_targets, ROLES.index(it.role) if it.role else None)
                           for it, _ in read]).reshape(-1, n),
         "open": np.tile(model.open_to_all.astype(float), (len(profiles), 1)),
@@ -162,7 +165,8 @@ def select(model: MatchModel, scores: np.ndarray, mask: np.ndarray, k: int, weig
            diversified: bool = True, above: np.ndarray | None = None) -> np.ndarray:
     """Positions of the k offers to show, best first: top k by score among mask, near-duplicates kept apart.
 
-    above: offers already shown above these k; they are left out, and near-duplicates of them held back.
+    above: offers already shown above these k; they are left out and, when diversified, their near-duplicates
+    held back.
     """
     above = np.zeros(0, dtype=int) if above is None else np.asarray(above, dtype=int)
     mask = mask.copy()
@@ -196,13 +200,13 @@ def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Re
 
 
 def reasons_for(model: MatchModel, profile: Profile, interpreted: Interpretation, combined: dict, i: int,
-                need_terms: dict[str, str]) -> tuple[Reason, ...]:
+                need_terms: dict[str, str], leave_out: frozenset[str] = frozenset()) -> tuple[Reason, ...]:
     """The reasons why offer i fits this person, most telling first; need_terms is the needs' stem_map."""
     return tuple(build_reasons(
         model.offers[i], role=interpreted.role, fields=interpreted.fields,
         matched_terms=matched_terms(model, need_terms, i, profile.needs),
         semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
-        format_preference=profile.format_preference, region=profile.region))
+        format_preference=profile.format_preference, region=profile.region, leave_out=leave_out))
 
 
 def matched_terms(model: MatchModel, need_terms: dict[str, str], offer_index: int, needs: str) -> tuple[str, ...]:

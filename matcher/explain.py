@@ -60,8 +60,9 @@ def render(reason: Reason) -> str:
 
 
 def build_reasons(offer: Offer, *, role: str | None, fields: tuple[str, ...], matched_terms: tuple[str, ...],
-                  semantic_close: bool, format_preference: str | None, region: str | None) -> list[Reason]:
-    """2 to 4 reasons that hold for this offer, the most telling first."""
+                  semantic_close: bool, format_preference: str | None, region: str | None,
+                  leave_out: frozenset[str] = frozenset()) -> list[Reason]:
+    """2 to 4 reasons that hold for this offer, the most telling first; kinds in leave_out are said elsewhere."""
     found: list[Reason] = []
     if role is not None and role in offer.target_roles:
         found.append(Reason("role_match", (role,)))
@@ -83,4 +84,4 @@ def build_reasons(offer: Offer, *, role: str | None, fields: tuple[str, ...], ma
     own = region is not None and offer.region == region
     found.append(Reason("region", (offer.region, "own") if own else (offer.region,)))
     found.append(Reason("offer_type", (offer.offer_type,)))
-    return found[:MAX_REASONS]
+    return [r for r in found if r.kind not in leave_out][:MAX_REASONS]

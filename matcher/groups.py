@@ -3,8 +3,9 @@
 Two things decide an offer's team score, kept apart: access (how many members' roles may attend it) and topic
 fit (how well it meets what the members ask, aggregated over the members and read from their joined words).
 Their product ranks an offer open to the whole team above one only some may attend, and an open offer off the
-team's topic below both. Aggregations are pure functions over the members' topic utility matrix
-U (n_members, n_offers), utilities in (0, 1).
+team's topic below both. Access counts who may come; topic fit counts what every member asks, whether or not
+they may come to this offer. Aggregations are pure functions over the members' topic utility matrix
+U (n_members, n_eligible_offers), utilities in (0, 1).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from .taxonomy import ROLES
 
 MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
 MEMBER_REASONS = 2
-TEAM_LEVEL_REASONS = {"role_open", "region", "cost", "deadline"}  # said once for the team, not for each member
+TEAM_LEVEL_REASONS = frozenset({"role_open", "region", "cost", "deadline"})  # said once for the team
 
 
 # LOW LEVEL: aggregations over the utility matrix
@@ -71,9 +72,9 @@ def fair_greedy(utilities: np.ndarray, candidates: np.ndarray, k: int) -> np.nda
 AGGREGATIONS = {"average": average, "least_misery": least_misery, "borda": borda, "fair": None}
 # Chosen on benchmarks/teams.py with leave-one-team-out CV (results_teams.md): the best team NDCG@10 among the
 # settings that keep at least 85 % of the top 5 open to every member (a margin over the 80 % target).
-DEFAULT_AGGREGATION = "average"
+DEFAULT_AGGREGATION = "borda"
 SHARED_WEIGHT = 0.75
-TOPIC_SHIFT = 1.5
+TOPIC_SHIFT = 2.5
 TEMPERATURE = 1.0
 LATER_ACCESS = 0.5
 TEAM_PLACES = 5  # the first places go to what the whole team can take up (the issue's top-5 share)
@@ -100,15 +101,19 @@ def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float, temperature
     return 1.0 / (1.0 + np.exp(-(standardise(topic, mask) - shift) / temperature))
 
 
-def team_scores(utilities: np.ndarray, shared_topic: np.ndarray, attend: np.ndarray, aggregation: str,
-                shared_weight: float, access_power: float = 1.0) -> np.ndarray:
-    """Team score in [0, 1] per offer: access ** access_power x topic fit.
+def topic_fit(utilities: np.ndarray, shared_topic: np.ndarray, aggregation: str, shared_weight: float) -> np.ndarray:
+    """(1 - shared_weight) x the aggregated members' utilities + shared_weight x the shared need's utility.
 
-    Topic fit is (1 - shared_weight) x the aggregated members' utilities + shared_weight x the fit of all members'
-    words read as one need. Fair selection (a greedy order, not a score) uses the average here.
+    Pass the eligible offers only: Borda ranks among them. Fair selection (a greedy order, not a score) uses
+    the average here.
     """
     aggregate = average if aggregation == "fair" else AGGREGATIONS[aggregation]
-    return access(attend) ** access_power * ((1 - shared_weight) * aggregate(utilities) + shared_weight * shared_topic)
+    return (1 - shared_weight) * aggregate(utilities) + shared_weight * shared_topic
+
+
+def shared_need(members: Sequence[Profile]) -> Profile:
+    """All members' job titles and needs read as one person's need: what the team asks about together."""
+    return Profile(needs=" ".join(f"{m.role_title or ''} {m.needs}" for m in members)[:SHARED_NEEDS_CHARS])
 
 
 def may_attend(role_targets: np.ndarray, open_to_all: np.ndarray, role: str | None) -> np.ndarray:
@@ -197,6 +202,7 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     team score = access (who may come) x topic fit, where topic fit mixes the aggregated members' fit and the
     fit of all members' words read as one shared need. The first TEAM_PLACES offers are ranked by it; below
     them, offers for part of the team weigh more (access ** later_access), as they are then the useful rest.
+    "fair" instead orders a pool of the best team scores greedily (fair_greedy), without diversification.
 
     Parameters
     ----------
@@ -209,8 +215,7 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
     topic_weights = weights.without("role", "open")
     today_ordinal = (today or date.today()).toordinal()
-    shared = Profile(needs=" ".join(f"{m.role_title or ''} {m.needs}" for m in members)[:SHARED_NEEDS_CHARS])
-    signals = dict(score_signals(model, [*members, shared]))
+    signals = dict(score_signals(model, [*members, shared_need(members)]))
     interpretations = signals.pop("interpretations")[:-1]
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
@@ -218,29 +223,29 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     topics, attend, combined = [], [], []
     for i in range(len(members) + 1):
         _, comb = blended(model, {n: v[i] for n, v in signals.items()}, mask, weights)
-        topics.append(np.where(mask, topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature), 0.0))
+        topics.append(topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature))
         combined.append(comb)
     for it in interpretations:
         attend.append(may_attend(model.role_targets, model.open_to_all, it.role))
     utilities, attend, shared_topic = np.array(topics[:-1]), np.array(attend), topics[-1]
-    scores = team_scores(utilities, shared_topic, attend, aggregation, shared_weight)
+    fit, reach, eligible_ = np.zeros(len(model.offers)), access(attend), np.flatnonzero(mask)
+    fit[eligible_] = topic_fit(utilities[:, eligible_], shared_topic[eligible_], aggregation, shared_weight)
+    scores = reach * fit
     useful = mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
     if aggregation == "fair":
         pool = select(model, scores, useful, top_k * 4, weights, False)
         chosen = pool[fair_greedy(utilities * attend, pool, top_k)]  # a member gains only from what they may attend
     else:
         first = select(model, scores, useful, min(top_k, TEAM_PLACES), weights, diversified)
-        later = team_scores(utilities, shared_topic, attend, aggregation, shared_weight, later_access)
-        chosen = np.concatenate([first, select(model, later, useful, top_k - len(first), weights, diversified,
-                                               above=first)])
+        chosen = np.concatenate([first, select(model, reach ** later_access * fit, useful, top_k - len(first),
+                                               weights, diversified, above=first)])
     ids = member_ids(members)
     recs = []
     for rank_, i in enumerate(chosen, start=1):
         fits = tuple(MemberFit(
             ids[m], bool(attend[m, i] and utilities[m, i] > utilities[m][mask].mean()), bool(attend[m, i]),
-            tuple(r for r in reasons_for(model, members[m], interpretations[m], combined[m], i,
-                                         model.vectorizer.analyzer_.stem_map(members[m].needs))
-                  if r.kind not in TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
+            reasons_for(model, members[m], interpretations[m], combined[m], i,
+                        model.vectorizer.analyzer_.stem_map(members[m].needs), TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
         recs.append(GroupRecommendation(model.offers[i], rank_, round(float(scores[i]), 4),
                                         team_reasons(model.offers[i], interpretations, attend[:, i]), fits))

@@ -1,11 +1,14 @@
 """Batch scoring on Apache Spark, for profile sets too large for one machine's patience.
 
 The driver reads and checks the profiles exactly as the local scorer does (same problems, same line numbers)
-and stages the good ones; the model is broadcast to the executors once; executors score Arrow record batches
-with the same code as the local scorer; the driver writes the results in input order into the same atomic
-output. So `--engine spark` and `--engine local` write the same file.
+and stages the good ones as JSON Lines; the model is broadcast to the executors once; executors score Arrow
+record batches with the same code as the local scorer; the driver writes the results in input order into the
+same atomic output. A profile's scores do not depend on its batch, so `--engine spark` and `--engine local`
+write the same file.
 
-Needs the optional extra `spark` (pyspark, pyarrow) and Java 17 or newer.
+Needs the optional extra `spark` (pyspark, pyarrow, pandas) and Java 17 or newer. On a cluster, the staging
+directory must be readable by every executor (a shared filesystem) and PYSPARK_PYTHON must name a Python with
+this package on the workers; locally both are set up here.
 """
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from .batch import CHUNK, CSV_COLUMNS, atomic_output, is_csv, read_profiles, score_chunk
+from .batch import CHUNK, CSV_COLUMNS, atomic_output, is_csv, read_profiles, run_chunks, score_chunk
 from .engine import check_top_k
 from .errors import MatcherInputError, Problem
 from .model import MatchModel
@@ -27,68 +31,80 @@ from .schema import Profile
 DEFAULT_MASTER = "local[*]"
 
 
-def _profile_json(profile: Profile) -> str:
-    return json.dumps(asdict(profile), ensure_ascii=False)
-
-
 def _profile(text: str) -> Profile:
     values = json.loads(text)
     return Profile(**{**values, "fields": tuple(values["fields"])})
 
 
+def _engine_problem(message: str, type_: str) -> MatcherInputError:
+    return MatcherInputError([Problem(("engine",), message, type_)])
+
+
+@contextmanager
 def session(master: str):
-    """A Spark session; local workers run this Python, so they import the same matcher."""
+    """A Spark session at `master`, stopped afterwards; one that is already running is used as it is."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise MatcherInputError([Problem(("engine",), "the Spark engine needs the optional extra: "
-                                         "pip install 'kommune-matcher[spark]'", "missing_dependency")]) from None
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        raise _engine_problem("the Spark engine needs the optional extra: pip install 'kommune-matcher[spark]'",
+                              "missing_dependency") from None
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # local workers import this very matcher
     # pyspark 4 warns about pandas 3; the engine exchanges Arrow batches and never uses pandas itself
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    running = SparkSession.getActiveSession()
+    if running is not None:
+        yield running
+        return
     try:
         spark = (SparkSession.builder.master(master).appName("kommune-matcher score")
                  .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                  .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(CHUNK))
                  .getOrCreate())
     except Exception as exc:  # the JVM did not start: no Java, or a master that cannot be reached
-        raise MatcherInputError([Problem(("engine",), f"Spark could not start at {master!r} (Java 17 or newer "
-                                         f"installed?): {str(exc).splitlines()[0]}", "engine_unavailable")]) from None
+        raise _engine_problem(f"Spark could not start at {master!r} (Java 17 or newer installed, master "
+                              f"reachable?): {str(exc).splitlines()[0]}", "engine_unavailable") from None
     spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    try:
+        yield spark
+    finally:
+        spark.stop()
 
 
 def score_file_spark(model: MatchModel, profiles_path: str | Path, out_path: str | Path, *, top_k: int = 10,
-                     on_problem: Callable[[Problem], None] = lambda p: None, master: str = DEFAULT_MASTER) -> dict:
-    """Score every good profile of a file on Spark; returns counts {"records": n, "bad": m} like score_file."""
+                     on_problem: Callable[[Problem], None] = lambda p: None, master: str = DEFAULT_MASTER,
+                     staging: str | Path | None = None) -> dict:
+    """Score every good profile of a file on Spark; returns counts {"records": n, "bad": m} like score_file.
+
+    staging: a directory for the checked profiles that every executor can read (default: a local temp dir).
+    """
     top_k, as_csv = check_top_k(top_k), is_csv(out_path)
+    if staging is not None and not Path(staging).is_dir():
+        raise MatcherInputError([Problem(("spark_staging",), f"{str(staging)!r} is not a directory", "not_found")])
     records = read_profiles(profiles_path)  # file-level problems raise here, before Spark or the output
-    counts = {"records": 0, "bad": 0}
-    with tempfile.TemporaryDirectory(prefix="kommune-matcher-spark-") as tmp:
-        staged = Path(tmp) / "profiles.jsonl"
-        with staged.open("w", encoding="utf-8") as f:
-            for line, profile, problems in records:
-                for p in problems:
-                    on_problem(p)
-                counts["bad"] += bool(problems)
-                if profile is not None:
-                    f.write(json.dumps({"line": line, "profile": _profile_json(profile)}, ensure_ascii=False) + "\n")
-                    counts["records"] += 1
+
+    def stage(good, out, _):
+        for line, profile in good:
+            out.write(json.dumps({"line": line, "profile": json.dumps(asdict(profile), ensure_ascii=False)},
+                                 ensure_ascii=False) + "\n")
+
+    with tempfile.TemporaryDirectory(prefix="kommune-matcher-spark-", dir=staging) as tmp:
+        staged = Path(tmp).resolve() / "profiles.jsonl"
+        counts = run_chunks(records, staged, (), stage, on_problem, progress=False)
         with atomic_output(out_path, CSV_COLUMNS) as (out, _):
             if counts["records"]:
-                spark = session(master)
-                try:
-                    for text in _scored(spark, model, staged, top_k, as_csv):
-                        out.write(text)
-                except Exception as exc:  # a failed job, not bad data: say so, leave the output as it was
-                    if not type(exc).__module__.startswith(("pyspark", "py4j")):
-                        raise
-                    raise MatcherInputError([Problem(("engine",), "the Spark job failed: "
-                                                     f"{str(exc).strip().splitlines()[0]}", "engine_failed")]) from exc
+                with session(master) as spark:
+                    try:
+                        for text in _scored(spark, model, staged.as_uri(), top_k, as_csv):
+                            out.write(text)
+                    except Exception as exc:  # a failed job, not bad data: say so, leave the output as it was
+                        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+                            raise
+                        raise _engine_problem(f"the Spark job failed: {str(exc).strip().splitlines()[0]}",
+                                              "engine_failed") from exc
     return counts
 
 
-def _scored(spark, model: MatchModel, staged: Path, top_k: int, as_csv: bool):
+def _scored(spark, model: MatchModel, staged_uri: str, top_k: int, as_csv: bool):
     """The formatted outputs of the staged profiles, in input order."""
     import pyarrow as pa
     from pyspark import StorageLevel
@@ -104,7 +120,7 @@ def _scored(spark, model: MatchModel, staged: Path, top_k: int, as_csv: bool):
                                              names=["line", "text"])
 
     # one task per core: a small staged file is one split, and PySpark gives each worker one thread
-    profiles = (spark.read.schema("line LONG, profile STRING").json(str(staged))
+    profiles = (spark.read.schema("line LONG, profile STRING").json(staged_uri)
                 .repartition(spark.sparkContext.defaultParallelism))
     # kept once scored: sorting samples its input first, which would otherwise score every profile twice
     scored = profiles.mapInArrow(score_batches, "line LONG, text STRING").persist(StorageLevel.MEMORY_AND_DISK)

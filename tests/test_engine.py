@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import MatcherInputError, Profile, parse_profile, recommend, recommend_many
-from matcher.engine import matched_terms
+from matcher.engine import matched_terms, score_signals
 from matcher.explain import MAX_REASONS, MIN_REASONS, render
 from matcher.taxonomy import FIELDS, ROLES, STATES
 from matcher.text import stem
@@ -216,3 +216,12 @@ def test_scores_lie_between_zero_and_one_and_fall_with_rank(bundled_model):
     result = recommend(bundled_model, parse_profile({"needs": "Suchtprävention an Schulen"}), 20, today=TODAY)
     scores = np.array([r.score for r in result.recommendations])
     assert ((scores > 0) & (scores < 1)).all()
+
+
+def test_a_profiles_scores_do_not_depend_on_the_others_in_its_batch(tiny_model):
+    # the local scorer and the Spark engine cut batches differently; both must write the same numbers
+    alone = parse_profile({"id": "x", "needs": "Mehrzeilig\nBeteiligung von Jugendlichen", "region": "NW"})
+    other = parse_profile({"id": "y", "needs": "Kinderschutz", "region": "BY"})
+    single, batched = score_signals(tiny_model, [alone]), score_signals(tiny_model, [alone, other, other])
+    for name in ("word", "char", "semantic", "field"):
+        assert np.array_equal(single[name][0], batched[name][0]), name  # bit for bit

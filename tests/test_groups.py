@@ -7,7 +7,7 @@ import pytest
 from matcher import MatcherInputError, parse_profile
 from matcher.explain import render
 from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, access, average, borda, fair_greedy,
-                            least_misery, recommend_group, team_scores, topic_utility)
+                            least_misery, recommend_group, topic_fit, topic_utility)
 
 from conftest import run_cli
 
@@ -54,17 +54,14 @@ def test_topic_utility_is_one_half_at_the_shift_and_grows_with_fit():
     assert steep[2] > u[2] > 0.5 > u[0] > steep[0]
 
 
-def test_team_score_is_access_times_topic_fit_by_hand():
-    attend = np.array([[1, 1, 0],
-                       [1, 0, 1]], dtype=bool)
+def test_topic_fit_mixes_the_aggregated_members_and_the_shared_need_by_hand():
     shared = np.array([0.2, 0.8, 0.4])
-    # access: both 1, one of two 2/3, one of two 2/3; fit: 0.5 * member mean + 0.5 * shared
-    expected = [1.0 * (0.5 * 0.5 + 0.5 * 0.2), 2 / 3 * (0.5 * 0.55 + 0.5 * 0.8), 2 / 3 * (0.5 * 0.15 + 0.5 * 0.4)]
-    assert team_scores(U, shared, attend, "average", 0.5) == pytest.approx(expected)
-    lm = [1.0 * (0.5 * 0.1 + 0.5 * 0.2), 2 / 3 * (0.5 * 0.5 + 0.5 * 0.8), 2 / 3 * (0.5 * 0.0 + 0.5 * 0.4)]
-    assert team_scores(U, shared, attend, "least_misery", 0.5) == pytest.approx(lm)
-    assert team_scores(U, shared, attend, "fair", 0.5) == pytest.approx(expected)  # fair orders by average
-    assert team_scores(U, shared, attend, "borda", 1.0) == pytest.approx(access(attend) * shared)
+    expected = [0.5 * 0.5 + 0.5 * 0.2, 0.5 * 0.55 + 0.5 * 0.8, 0.5 * 0.15 + 0.5 * 0.4]  # member mean, shared
+    assert topic_fit(U, shared, "average", 0.5) == pytest.approx(expected)
+    lm = [0.5 * 0.1 + 0.5 * 0.2, 0.5 * 0.5 + 0.5 * 0.8, 0.5 * 0.0 + 0.5 * 0.4]
+    assert topic_fit(U, shared, "least_misery", 0.5) == pytest.approx(lm)
+    assert topic_fit(U, shared, "fair", 0.5) == pytest.approx(expected)  # fair orders by average
+    assert topic_fit(U, shared, "borda", 1.0) == pytest.approx(shared)
 
 
 def test_unknown_aggregation_is_refused_by_name(tiny_model):

@@ -73,3 +73,10 @@ def test_a_failed_spark_job_is_reported_and_the_output_left_alone(tmp_path, prof
         score_file_spark("not a model", profiles, out, master="local[1]")  # fails in the executors
     assert exc.value.problems[0].loc == ("engine",) and "Spark job failed" in exc.value.problems[0].msg
     assert out.read_text(encoding="utf-8") == "earlier results\n"
+
+
+def test_a_staging_directory_that_does_not_exist_is_refused_by_name(tmp_path, tiny_model_dir, profiles):
+    proc = run_cli("score", profiles, "--model", tiny_model_dir, "--out", tmp_path / "o.jsonl", "--engine", "spark",
+                   "--spark-staging", tmp_path / "nowhere", check_rc=2)
+    assert "spark_staging:" in proc.stderr and "is not a directory" in proc.stderr
+    assert not (tmp_path / "o.jsonl").exists()
