@@ -154,10 +154,15 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     }
 
 
+def standardised(row: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """One profile's signals ready to blend: text signals z-scored over the eligible offers."""
+    return {name: standardise(row[name], mask) if name in TEXT_SIGNALS else row[name]
+            for name in (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)}
+
+
 def blended(model: MatchModel, row: dict[str, np.ndarray], mask: np.ndarray, weights: Weights):
     """(blended scores, standardised signals) of one profile's signals over the eligible offers."""
-    combined = {name: standardise(row[name], mask) if name in TEXT_SIGNALS else row[name]
-                for name in (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)}
+    combined = standardised(row, mask)
     return blend(combined, weights), combined
 
 

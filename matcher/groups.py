@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 
 from . import limits
-from .engine import (Interpretation, blended, check_top_k, reasons_for, score_signals, select)
+from .engine import (Interpretation, check_top_k, reasons_for, score_signals, select, standardised)
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
@@ -220,14 +220,10 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
         mask &= eligible(model.regions, model.expiry_ordinals, m.region, today_ordinal)
-    topics, attend, combined = [], [], []
-    for i in range(len(members) + 1):
-        _, comb = blended(model, {n: v[i] for n, v in signals.items()}, mask, weights)
-        topics.append(topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature))
-        combined.append(comb)
-    for it in interpretations:
-        attend.append(may_attend(model.role_targets, model.open_to_all, it.role))
-    utilities, attend, shared_topic = np.array(topics[:-1]), np.array(attend), topics[-1]
+    combined = [standardised({n: v[i] for n, v in signals.items()}, mask) for i in range(len(members) + 1)]
+    topics = [topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature) for comb in combined]
+    attend = np.array([may_attend(model.role_targets, model.open_to_all, it.role) for it in interpretations])
+    utilities, shared_topic = np.array(topics[:-1]), topics[-1]
     fit, reach, eligible_ = np.zeros(len(model.offers)), access(attend), np.flatnonzero(mask)
     fit[eligible_] = topic_fit(utilities[:, eligible_], shared_topic[eligible_], aggregation, shared_weight)
     scores = reach * fit
