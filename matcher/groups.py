@@ -1,11 +1,10 @@
 """Teams of one municipality: offers the team can take up together.
 
-Two things decide an offer's team score, kept apart: access (how many members' roles may attend it) and topic
-fit (how well it meets what the members ask, aggregated over the members and read from their joined words).
-Their product ranks an offer open to the whole team above one only some may attend, and an open offer off the
-team's topic below both. Access counts who may come; topic fit counts what every member asks, whether or not
-they may come to this offer. Aggregations are pure functions over the members' topic utility matrix
-U (n_members, n_eligible_offers), utilities in (0, 1).
+Three things are read of a team: who may come (the members' roles against each offer's target roles), what the
+team asks about together (all members' titles and needs read as one shared need), and each member's own fit,
+aggregated by a strategy. The team relevance model (team_relevance.py) turns them into the chance of each team
+grade, and offers are ranked by the expected gain. Aggregations are pure functions over the members' topic
+utility matrix U (n_members, n_eligible_offers), utilities in (0, 1).
 """
 from __future__ import annotations
 
@@ -22,7 +21,9 @@ from .explain import Reason
 from .model import MatchModel
 from .ranking import LEXICAL_WEIGHTS, Weights, blend, eligible, standardise
 from .schema import Offer, Profile
+from . import team_relevance
 from .taxonomy import ROLES
+from .team_relevance import TeamRelevance
 
 MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
 MEMBER_REASONS = 2
@@ -72,43 +73,26 @@ def fair_greedy(utilities: np.ndarray, candidates: np.ndarray, k: int) -> np.nda
 AGGREGATIONS = {"average": average, "least_misery": least_misery, "borda": borda, "fair": None}
 # Chosen on benchmarks/teams.py with leave-one-team-out CV (results_teams.md): the best team NDCG@10 among the
 # settings that keep at least 85 % of the top 5 open to every member (a margin over the 80 % target).
-DEFAULT_AGGREGATION = "borda"
-SHARED_WEIGHT = 0.75
-TOPIC_SHIFT = 2.5
-TEMPERATURE = 1.0
-LATER_ACCESS = 0.5
-TEAM_PLACES = 5  # the first places go to what the whole team can take up (the issue's top-5 share)
+DEFAULT_AGGREGATION = "least_misery"
+OPEN_BONUS = 0.75  # expected gain added, in the first places, to offers every member may attend
+TOPIC_SHIFT = 2.5  # a member's topic utility is 1/2 this many standard deviations above their mean offer
+TEAM_PLACES = 5  # the first places favour what the whole team can take up (the issue's top-5 share)
 SHARED_NEEDS_CHARS = 20000
 
 
-def access(attend: np.ndarray) -> np.ndarray:
-    """How fully the team can take an offer up, from the (n_members, n_offers) may-attend matrix.
+def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float = TOPIC_SHIFT) -> np.ndarray:
+    """Chance-like fit in (0, 1) of each offer to what a member asks about.
 
-    The steps are those of the team judging scale (3 / 2 / 1): every member may attend 1, all but one 2/3,
-    fewer 1/3, nobody 0. Who may come is kept apart from what the offer is about, so an offer open to all but
-    off the team's topic stays low.
+    topic is the blend without the role and open-to-all signals (access is counted apart), standardised over
+    the eligible offers so the shift means the same with or without the semantic encoder.
     """
-    n, count = attend.shape[0], attend.sum(axis=0)
-    return np.select([count == n, count == n - 1, count > 0], [1.0, 2 / 3, 1 / 3], 0.0)
+    return 1.0 / (1.0 + np.exp(-(standardise(topic, mask) - shift)))
 
 
-def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float, temperature: float) -> np.ndarray:
-    """Chance-like fit in (0, 1) of each offer to what a member (or the team) asks about.
-
-    topic is the blend without the role and open-to-all signals (access carries those), standardised over the
-    eligible offers so shift and temperature mean the same with or without the semantic encoder.
-    """
-    return 1.0 / (1.0 + np.exp(-(standardise(topic, mask) - shift) / temperature))
-
-
-def topic_fit(utilities: np.ndarray, shared_topic: np.ndarray, aggregation: str, shared_weight: float) -> np.ndarray:
-    """(1 - shared_weight) x the aggregated members' utilities + shared_weight x the shared need's utility.
-
-    Pass the eligible offers only: Borda ranks among them. Fair selection (a greedy order, not a score) uses
-    the average here.
-    """
-    aggregate = average if aggregation == "fair" else AGGREGATIONS[aggregation]
-    return (1 - shared_weight) * aggregate(utilities) + shared_weight * shared_topic
+def aggregate(utilities: np.ndarray, aggregation: str) -> np.ndarray:
+    """The members' utilities over the eligible offers, aggregated; fair selection (a greedy order, not a
+    score) uses the average here. Pass the eligible offers only: Borda ranks among them."""
+    return (average if aggregation == "fair" else AGGREGATIONS[aggregation])(utilities)
 
 
 def shared_need(members: Sequence[Profile]) -> Profile:
@@ -191,50 +175,70 @@ def member_ids(members: Sequence[Profile]) -> list[str]:
     return ids
 
 
-def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
-                    aggregation: str = DEFAULT_AGGREGATION, *, group_id: str | None = None,
-                    today: date | None = None, weights: Weights | None = None,
-                    shared_weight: float = SHARED_WEIGHT, topic_shift: float = TOPIC_SHIFT,
-                    temperature: float = TEMPERATURE, later_access: float = LATER_ACCESS,
-                    diversified: bool = True) -> GroupResult:
-    """Offers the team can take up together, best first, with team reasons and per-member fit.
+@dataclass(frozen=True)
+class TeamSignals:
+    """What the engine reads of a team before ranking: members' signals and utilities, access, features."""
+    interpretations: tuple[Interpretation, ...]
+    combined: list[dict[str, np.ndarray]]  # standardised signals of each member, then of the shared need
+    utilities: np.ndarray  # (n_members, n_offers) topic utilities
+    attend: np.ndarray  # (n_members, n_offers) who may attend
+    mask: np.ndarray  # offers every member can reach
+    features: np.ndarray  # (n_offers, len(team_relevance.FEATURES))
 
-    team score = access (who may come) x topic fit, where topic fit mixes the aggregated members' fit and the
-    fit of all members' words read as one shared need. The first TEAM_PLACES offers are ranked by it; below
-    them, offers for part of the team weigh more (access ** later_access), as they are then the useful rest.
-    "fair" instead orders a pool of the best team scores greedily (fair_greedy), without diversification.
 
-    Parameters
-    ----------
-    shared_weight : share of the topic fit that comes from the shared need (the rest from the aggregation).
-    topic_shift, temperature : where and how steeply a standardised topic blend turns into utility.
-    later_access : power of access below the first places; 1 ranks the whole list by the team score.
-    """
-    top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
-    check_members(members)
-    weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str, today_ordinal: int,
+                 weights: Weights) -> TeamSignals:
     topic_weights = weights.without("role", "open")
-    today_ordinal = (today or date.today()).toordinal()
     signals = dict(score_signals(model, [*members, shared_need(members)]))
-    interpretations = signals.pop("interpretations")[:-1]
+    interpretations = tuple(signals.pop("interpretations")[:-1])
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
         mask &= eligible(model.regions, model.expiry_ordinals, m.region, today_ordinal)
     combined = [standardised({n: v[i] for n, v in signals.items()}, mask) for i in range(len(members) + 1)]
-    topics = [topic_utility(blend(comb, topic_weights), mask, topic_shift, temperature) for comb in combined]
+    utilities = np.array([topic_utility(blend(comb, topic_weights), mask) for comb in combined[:-1]])
     attend = np.array([may_attend(model.role_targets, model.open_to_all, it.role) for it in interpretations])
-    utilities, shared_topic = np.array(topics[:-1]), topics[-1]
-    fit, reach, eligible_ = np.zeros(len(model.offers)), access(attend), np.flatnonzero(mask)
-    fit[eligible_] = topic_fit(utilities[:, eligible_], shared_topic[eligible_], aggregation, shared_weight)
-    scores = reach * fit
+    members_fit, eligible_ = np.zeros(len(model.offers)), np.flatnonzero(mask)
+    members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation)
+    features = team_relevance.team_features(
+        combined[-1], combined[:-1], standardise(blend(combined[-1], topic_weights), mask), members_fit, attend,
+        model.open_to_all, model.offer_types)
+    return TeamSignals(interpretations, combined, utilities, attend, mask, features)
+
+
+def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
+                    aggregation: str = DEFAULT_AGGREGATION, *, group_id: str | None = None,
+                    today: date | None = None, weights: Weights | None = None,
+                    relevance: TeamRelevance | None = None, open_bonus: float = OPEN_BONUS,
+                    diversified: bool = True) -> GroupResult:
+    """Offers the team can take up together, best first, with team reasons and per-member fit.
+
+    The team relevance model (team_relevance.py) turns who may come, the fit of all members' titles and needs
+    read as one shared need, and the members' own fit aggregated by the chosen strategy into P(grade >= g);
+    offers are ranked by the expected gain, and in the first TEAM_PLACES an offer every member may attend gains
+    open_bonus. "fair" instead orders a pool of the best offers greedily (fair_greedy), without diversification.
+
+    Parameters
+    ----------
+    relevance : a fitted TeamRelevance; default the one shipped for this aggregation.
+    open_bonus : expected gain added in the first places to offers every member may attend (0: none).
+    """
+    top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
+    check_members(members)
+    weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+    team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights)
+    interpretations, combined, utilities, attend, mask = (team.interpretations, team.combined, team.utilities,
+                                                          team.attend, team.mask)
+    probabilities = (relevance or team_relevance.shipped(aggregation)).probabilities(team.features)
+    gain = team_relevance.GAINS @ probabilities
     useful = mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
+    favoured = gain + open_bonus * attend.all(axis=0)
     if aggregation == "fair":
-        pool = select(model, scores, useful, top_k * 4, weights, False)
+        pool = select(model, favoured, useful, top_k * 4, weights, False)
         chosen = pool[fair_greedy(utilities * attend, pool, top_k)]  # a member gains only from what they may attend
     else:
-        first = select(model, scores, useful, min(top_k, TEAM_PLACES), weights, diversified)
-        chosen = np.concatenate([first, select(model, reach ** later_access * fit, useful, top_k - len(first),
-                                               weights, diversified, above=first)])
+        first = select(model, favoured, useful, min(top_k, TEAM_PLACES), weights, diversified)
+        chosen = np.concatenate([first, select(model, gain, useful, top_k - len(first), weights, diversified,
+                                               above=first)])
     ids = member_ids(members)
     recs = []
     for rank_, i in enumerate(chosen, start=1):
@@ -243,7 +247,8 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
             reasons_for(model, members[m], interpretations[m], combined[m], i,
                         model.vectorizer.analyzer_.stem_map(members[m].needs), TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
-        recs.append(GroupRecommendation(model.offers[i], rank_, round(float(scores[i]), 4),
+        score = float(probabilities[team_relevance.CLEARLY_USEFUL, i])
+        recs.append(GroupRecommendation(model.offers[i], rank_, round(score, 4),
                                         team_reasons(model.offers[i], interpretations, attend[:, i]), fits))
     return GroupResult(group_id, tuple(zip(ids, interpretations)), tuple(recs))
 

@@ -69,6 +69,10 @@ class MatchModel:
         return np.array([o.format for o in self.offers], dtype=object)
 
     @cached_property
+    def offer_types(self) -> np.ndarray:
+        return np.array([o.offer_type for o in self.offers], dtype=object)
+
+    @cached_property
     def expiry_ordinals(self) -> np.ndarray:
         """valid_until as a day number; offers without a deadline never expire."""
         far = date.max.toordinal()

@@ -187,8 +187,8 @@ class MemberFitOut(BaseModel):
 
 
 class GroupRecommendationOut(OfferSummaryOut):
-    score: float = Field(description="team score in [0, 1]: how fully the team may attend (access) times how well "
-                         "the offer fits what the members ask")
+    score: float = Field(description="estimated chance in [0, 1] that the team finds the offer clearly useful "
+                         "(team grade 2 or 3), from the team relevance model")
     reasons: list[str] = Field(description="about the team as a whole, in German")
     members: list[str] = Field(description="ids of the members this offer serves")
     member_fit: list[MemberFitOut]

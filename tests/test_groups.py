@@ -6,8 +6,10 @@ import pytest
 
 from matcher import MatcherInputError, parse_profile
 from matcher.explain import render
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, access, average, borda, fair_greedy,
-                            least_misery, recommend_group, topic_fit, topic_utility)
+from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, aggregate, average, borda,
+                            fair_greedy, least_misery, recommend_group, topic_utility)
+from matcher.taxonomy import OFFER_TYPES
+from matcher.team_relevance import FEATURES, GAINS, TeamRelevance, fit, shipped, team_features
 
 from conftest import run_cli
 
@@ -35,33 +37,88 @@ def test_fair_greedy_serves_the_member_left_out_next():
     assert list(np.array([0, 2, 1])[order]) == [0, 1]
 
 
-def test_access_follows_the_steps_of_the_team_grades():
-    attend = np.array([[1, 1, 0, 0, 1],
-                       [1, 1, 1, 0, 0],
-                       [1, 0, 0, 0, 0]], dtype=bool)
-    # all three may attend, all but one, one of three, nobody, one of three
-    assert access(attend) == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0, 1 / 3])
-    assert access(np.array([[1, 0], [0, 0]], dtype=bool)) == pytest.approx([2 / 3, 0.0])  # two members
+def test_team_features_by_hand():
+    attend = np.array([[1, 1, 0, 0],
+                       [1, 1, 1, 0],
+                       [1, 0, 0, 0]], dtype=bool)
+    shared = {"char": np.array([0.5, 0.0, -1.0, 2.0]), "field": np.array([1.0, 0.0, 0.5, 0.0])}
+    members = [{"field": np.array([1.0, 0.0, 0.0, 0.0])}, {"field": np.array([0.0, 0.0, 1.0, 1.0])},
+               {"field": np.array([1.0, 0.0, 0.5, 0.0])}]
+    topic, members_fit = np.array([2.0, 1.0, 0.0, -1.0]), np.array([0.8, 0.5, 0.2, 0.1])
+    open_to_all = np.array([False, True, True, True])
+    types = np.array(["austausch", "fortbildung", "fortbildung", "foerderung"], dtype=object)
+    x = dict(zip(FEATURES, team_features(shared, members, topic, members_fit, attend, open_to_all, types).T))
+    assert x["member_field"] == pytest.approx([2 / 3, 0.0, 0.5, 1 / 3])
+    assert list(x["everyone"]) == [1, 0, 0, 0] and list(x["all_but_one"]) == [0, 1, 0, 0]
+    assert x["attend_share"] == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0])
+    assert x["everyone_x_topic"] == pytest.approx([2.0, 0, 0, 0])
+    assert x["all_but_one_x_topic"] == pytest.approx([0, 1.0, 0, 0])
+    assert list(x["named_for_everyone"]) == [1, 0, 0, 0]  # every member's role named, not open to all
+    assert x["everyone_x_members"] == pytest.approx([0.8, 0, 0, 0])
+    assert list(x["type_fortbildung"]) == [0, 1, 1, 0] and list(x["type_austausch"]) == [1, 0, 0, 0]
+    assert sum(x[f"type_{t}"].sum() for t in OFFER_TYPES) == 4  # one type per offer
+
+
+def test_expected_gain_sums_the_grade_chances_by_hand():
+    coefficients = np.zeros((3, len(FEATURES)))
+    coefficients[:, 0] = [1.0, 1.0, 1.0]
+    model = TeamRelevance(coefficients, np.array([0.0, -1.0, -2.0]))
+    features = np.zeros((2, len(FEATURES)))
+    features[1, 0] = 1.0
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    p = model.probabilities(features)
+    assert p[:, 0] == pytest.approx([0.5, sig(-1), sig(-2)])
+    assert p[:, 1] == pytest.approx([sig(1), 0.5, sig(-1)])
+    # E[2^g - 1] = P(>=1) x 1 + P(>=2) x 2 + P(>=3) x 4
+    assert model.expected_gain(features) == pytest.approx([0.5 + 2 * sig(-1) + 4 * sig(-2), sig(1) + 1 + 4 * sig(-1)])
+    assert list(GAINS) == [1, 2, 4]
+
+
+def test_grade_chances_never_grow_with_the_grade_where_separate_fits_cross():
+    coefficients = np.zeros((3, len(FEATURES)))
+    model = TeamRelevance(coefficients, np.array([-1.0, 0.0, 1.0]))  # would say P(>=3) > P(>=1)
+    p = model.probabilities(np.zeros((1, len(FEATURES))))[:, 0]
+    assert p == pytest.approx([1 / (1 + np.e)] * 3)
+
+
+def test_fit_learns_that_more_of_a_feature_means_a_higher_grade():
+    rng = np.random.default_rng(0)
+    features = np.zeros((400, len(FEATURES)))
+    features[:, 3] = rng.normal(size=400)  # topic
+    grades = np.digitize(features[:, 3] + rng.normal(scale=0.3, size=400), [-0.5, 0.5, 1.5])
+    model = fit(features, grades)
+    assert (model.coefficients[:, 3] > 1).all()
+    low, high = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
+    high[0, 3] = 2.0
+    assert model.expected_gain(high)[0] > 5 * model.expected_gain(low)[0]
+
+
+def test_the_shipped_model_exists_for_every_strategy_and_rewards_access_and_topic():
+    for strategy in AGGREGATIONS:
+        model = shipped(strategy)
+        on_topic_for_all, on_topic_for_one = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
+        for x in (on_topic_for_all, on_topic_for_one):
+            x[0, FEATURES.index("topic")] = 3.0
+            x[0, FEATURES.index("shared_field")] = 1.0
+        on_topic_for_all[0, FEATURES.index("everyone")] = 1.0
+        on_topic_for_all[0, FEATURES.index("attend_share")] = 1.0
+        on_topic_for_all[0, FEATURES.index("everyone_x_topic")] = 3.0
+        on_topic_for_one[0, FEATURES.index("attend_share")] = 0.25
+        assert model.expected_gain(on_topic_for_all)[0] > model.expected_gain(on_topic_for_one)[0]
 
 
 def test_topic_utility_is_one_half_at_the_shift_and_grows_with_fit():
     topic, mask = np.array([0.0, 1.0, 2.0, 9.0]), np.array([True, True, True, False])
     z = (topic[:3] - 1.0) / np.std([0.0, 1.0, 2.0])  # standardised over the eligible offers only
-    u = topic_utility(topic, mask, shift=0.0, temperature=1.0)
+    u = topic_utility(topic, mask, shift=0.0)
     assert u[:3] == pytest.approx(1 / (1 + np.exp(-z)))
     assert u[1] == pytest.approx(0.5)
-    steep = topic_utility(topic, mask, shift=0.0, temperature=0.5)
-    assert steep[2] > u[2] > 0.5 > u[0] > steep[0]
+    assert u[2] > 0.5 > u[0]
 
 
-def test_topic_fit_mixes_the_aggregated_members_and_the_shared_need_by_hand():
-    shared = np.array([0.2, 0.8, 0.4])
-    expected = [0.5 * 0.5 + 0.5 * 0.2, 0.5 * 0.55 + 0.5 * 0.8, 0.5 * 0.15 + 0.5 * 0.4]  # member mean, shared
-    assert topic_fit(U, shared, "average", 0.5) == pytest.approx(expected)
-    lm = [0.5 * 0.1 + 0.5 * 0.2, 0.5 * 0.5 + 0.5 * 0.8, 0.5 * 0.0 + 0.5 * 0.4]
-    assert topic_fit(U, shared, "least_misery", 0.5) == pytest.approx(lm)
-    assert topic_fit(U, shared, "fair", 0.5) == pytest.approx(expected)  # fair orders by average
-    assert topic_fit(U, shared, "borda", 1.0) == pytest.approx(shared)
+def test_fair_aggregates_the_members_by_their_average():
+    assert aggregate(U, "fair") == pytest.approx(average(U))
+    assert aggregate(U, "least_misery") == pytest.approx(least_misery(U))
 
 
 def test_unknown_aggregation_is_refused_by_name(tiny_model):
@@ -92,18 +149,22 @@ def test_an_offer_open_to_the_whole_team_ranks_above_one_only_one_member_may_att
         assert ids[0] == "t07"
 
 
-def test_the_first_places_go_by_team_score_and_the_rest_weighs_part_teams_more(tiny_model):
-    result = recommend_group(tiny_model, [parse_profile(m) for m in TEAM], 10, "average", today=TODAY,
-                             diversified=False, later_access=0.5)
-    scores = [r.score for r in result.recommendations]
-    first, rest = scores[:TEAM_PLACES], result.recommendations[TEAM_PLACES:]
-    assert first == sorted(first, reverse=True) and min(first) >= max(scores[TEAM_PLACES:])
-    # below the first places an offer counts access ** 0.5 x fit = score / access ** 0.5
-    later = [r.score / access(np.array([[m.may_attend] for m in r.members]))[0] ** 0.5 for r in rest]  # access > 0
-    assert rest and later == sorted(later, reverse=True)
-    flat = recommend_group(tiny_model, [parse_profile(m) for m in TEAM], 10, "average", today=TODAY,
-                           diversified=False, later_access=1.0)
-    assert [r.score for r in flat.recommendations] == sorted(r.score for r in flat.recommendations)[::-1]
+def test_the_first_places_favour_offers_the_whole_team_may_attend(tiny_model):
+    members = [parse_profile(m) for m in TEAM]
+    plain = recommend_group(tiny_model, members, 10, "average", today=TODAY, diversified=False, open_bonus=0.0)
+    favoured = recommend_group(tiny_model, members, 10, "average", today=TODAY, diversified=False, open_bonus=5.0)
+
+    def everyone(r):
+        return all(m.may_attend for m in r.members)
+    first = favoured.recommendations[:TEAM_PLACES]
+    n_open = sum(everyone(r) for r in favoured.recommendations)
+    assert [everyone(r) for r in first] == [True] * min(TEAM_PLACES, n_open) + [False] * (TEAM_PLACES - n_open)
+    assert sum(map(everyone, first)) >= sum(map(everyone, plain.recommendations[:TEAM_PLACES]))
+    assert {r.offer_id for r in favoured.recommendations} == {r.offer_id for r in plain.recommendations}
+    # below the first places the bonus plays no part: the rest is the same offers in the same order
+    rest = [r.offer_id for r in favoured.recommendations[TEAM_PLACES:]]
+    assert rest == [r.offer_id for r in plain.recommendations if r.offer_id in rest]
+    assert all(0.0 <= r.score <= 1.0 for r in plain.recommendations)
 
 
 def test_an_offer_no_member_may_attend_is_never_shown(tiny_model):
