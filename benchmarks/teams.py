@@ -268,7 +268,7 @@ def main() -> None:
                                                      for x in OPEN_BONUSES) + " |")
     lines += ["", f"{n} teams ({first.sum()} first round, {n - first.sum()} later), "
               f"{sum(len(t['members']) for t in teams)} members. Default strategy '{DEFAULT_AGGREGATION}' "
-              f"(the benchmark's winner: '{winner[0]}'): LOO-CV NDCG@10 {default[1]:.3f} = {default[1] / b[0]:.2f} x "
+              f"(the benchmark's winner: '{winner[0]}'): LOO-CV NDCG@10 {default[1]:.3f} = {default[1] / b[0]:.3f} x "
               f"the joined-query baseline (target >= 1.15); top 5 open to every member {default[2]:.0%} "
               f"(target >= 80 %).",
               "The team relevance model is refitted without the held-out team in every fold (C = "

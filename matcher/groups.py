@@ -51,14 +51,16 @@ def borda(utilities: np.ndarray) -> np.ndarray:
     return points.mean(axis=0) / max(n - 1, 1)
 
 
-def fair_greedy(utilities: np.ndarray, candidates: np.ndarray, k: int) -> np.ndarray:
+def fair_greedy(utilities: np.ndarray, candidates: np.ndarray, k: int,
+                placed: np.ndarray | None = None) -> np.ndarray:
     """GFAR-style fair selection (Kaya, Bridge & Tintarev, RecSys 2020), greedy over the candidates.
 
     Each pick maximises sum_u p(u, i) * prod_{j chosen} (1 - p(u, j)): the chance that the offer is the first
-    useful one for a member, so members not yet served weigh more. Returns positions into candidates.
+    useful one for a member, so members not yet served weigh more. Offers already placed above the list count as
+    chosen. Returns positions into candidates.
     """
     p = utilities[:, candidates]
-    unserved = np.ones(p.shape[0])
+    unserved = np.prod(1 - utilities[:, placed], axis=1) if placed is not None else np.ones(p.shape[0])
     left = np.ones(len(candidates), dtype=bool)
     order = []
     for _ in range(min(k, len(candidates))):
@@ -215,7 +217,8 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     The team relevance model (team_relevance.py) turns who may come, the fit of all members' titles and needs
     read as one shared need, and the members' own fit aggregated by the chosen strategy into P(grade >= g);
     offers are ranked by the expected gain, and in the first TEAM_PLACES an offer every member may attend gains
-    open_bonus. "fair" instead orders a pool of the best offers greedily (fair_greedy), without diversification.
+    open_bonus. Below them "fair" orders a pool of the best offers greedily (fair_greedy) so that the member
+    served least so far comes first, without diversification.
 
     Parameters
     ----------
@@ -231,14 +234,15 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     probabilities = (relevance or team_relevance.shipped(aggregation)).probabilities(team.features)
     gain = team_relevance.GAINS @ probabilities
     useful = mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
-    favoured = gain + open_bonus * attend.all(axis=0)
-    if aggregation == "fair":
-        pool = select(model, favoured, useful, top_k * 4, weights, False)
-        chosen = pool[fair_greedy(utilities * attend, pool, top_k)]  # a member gains only from what they may attend
+    first = select(model, gain + open_bonus * attend.all(axis=0), useful, min(top_k, TEAM_PLACES), weights,
+                   diversified)
+    if aggregation == "fair":  # below the first places, whoever is served least so far comes first
+        served = probabilities[0] * attend  # a member gains only from what they may attend
+        pool = select(model, gain, useful, top_k * 4, weights, False, above=first)
+        rest = pool[fair_greedy(served, pool, top_k - len(first), placed=first)]
     else:
-        first = select(model, favoured, useful, min(top_k, TEAM_PLACES), weights, diversified)
-        chosen = np.concatenate([first, select(model, gain, useful, top_k - len(first), weights, diversified,
-                                               above=first)])
+        rest = select(model, gain, useful, top_k - len(first), weights, diversified, above=first)
+    chosen = np.concatenate([first, rest])
     ids = member_ids(members)
     recs = []
     for rank_, i in enumerate(chosen, start=1):

@@ -37,6 +37,16 @@ def test_fair_greedy_serves_the_member_left_out_next():
     assert list(np.array([0, 2, 1])[order]) == [0, 1]
 
 
+def test_fair_greedy_counts_the_offers_placed_above():
+    p = np.array([[0.9, 0.8, 0.1],
+                  [0.1, 0.2, 0.7]])
+    # offer 0 is already shown above: member 1 is served (0.1 left unserved), member 2 hardly (0.9 left)
+    # gains: offer 1: 0.1 x 0.8 + 0.9 x 0.2 = 0.26; offer 2: 0.1 x 0.1 + 0.9 x 0.7 = 0.64
+    order = fair_greedy(p, np.array([1, 2]), k=1, placed=np.array([0]))
+    assert list(np.array([1, 2])[order]) == [2]
+    assert list(np.array([1, 2])[fair_greedy(p, np.array([1, 2]), k=1)]) == [1]  # alone: 1.0 vs 0.8
+
+
 def test_team_features_by_hand():
     attend = np.array([[1, 1, 0, 0],
                        [1, 1, 1, 0],
