@@ -180,10 +180,23 @@ def fitted(rows, chosen) -> TeamRelevance:
     return fit_relevance(np.vstack([rows[i][0] for i in chosen]), np.concatenate([rows[i][1] for i in chosen]), C)
 
 
-def ranked_lists(model, teams, strategy, relevance, bonus, which) -> dict[str, list[str]]:
+def ranked_lists(model, teams, strategy, relevance: dict, bonus) -> dict[str, list[str]]:
+    """Top K of each team in relevance (team index -> its model) at this open bonus."""
     return {teams[i]["id"]: [r.offer_id for r in recommend_group(
-        model, teams[i]["profiles"], K, strategy, today=TODAY, relevance=relevance[i] if isinstance(relevance, list)
-        else relevance, open_bonus=bonus).recommendations] for i in which}
+        model, teams[i]["profiles"], K, strategy, today=TODAY, relevance=fit_, open_bonus=bonus).recommendations]
+        for i, fit_ in relevance.items()}
+
+
+def leave_one_out(model, teams, grades, strategy, data, which) -> tuple[dict, dict, dict]:
+    """Per open bonus: (summary, NDCG per team, open share per team) of the teams in which, each ranked by a
+    model fitted on the others of which."""
+    folds = {i: fitted(data, [j for j in which if j != i]) for i in which}
+    chosen = [teams[i] for i in which]
+    summaries, nd, op = {}, {}, {}
+    for bonus in OPEN_BONUSES:
+        summaries[bonus], nd[bonus], op[bonus] = evaluate(
+            model, chosen, grades, ranked_lists(model, teams, strategy, folds, bonus))
+    return summaries, nd, op
 
 
 def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
@@ -208,7 +221,8 @@ def main() -> None:
     offers, _ = read_catalog(CATALOG)
     model = fit_model(offers)
     teams, grades = load_teams()
-    first = np.array([t.get("round", 1) == 1 for t in teams])
+    rounds = np.array([t.get("round", 1) for t in teams])
+    earlier = rounds < rounds.max()  # the newest round is held out for the "newest teams" column
     cache_signals()
     if "--fit" in sys.argv:
         write_model(model, teams, grades)
@@ -217,32 +231,30 @@ def main() -> None:
     rows, n, bonus_rows = [], len(teams), {}
     for strategy in AGGREGATIONS:
         data = team_data(model, teams, grades, strategy)
-        # Leave-one-team-out: each team is ranked by a model fitted on the other teams ...
-        folds = [fitted(data, [j for j in range(n) if j != i]) for i in range(n)]
-        nd, op, summaries = {}, {}, {}
-        for bonus in OPEN_BONUSES:
-            summaries[bonus], nd[bonus], op[bonus] = evaluate(
-                model, teams, grades, ranked_lists(model, teams, strategy, folds, bonus, range(n)))
-        # ... with the open bonus chosen on the other teams' held-out lists.
+        # Leave-one-team-out: each team is ranked by a model fitted on the other teams, with the open bonus
+        # chosen on the other teams' held-out lists.
+        summaries, nd, op = leave_one_out(model, teams, grades, strategy, data, range(n))
         picks = [cross_validated(nd, op, np.arange(n) != i) for i in range(n)]
         cv = [float(np.mean([d[b][i] for i, b in enumerate(picks)])) for d in (nd, op)]
         chosen = cross_validated(nd, op, np.ones(n, dtype=bool))
         bonus_rows[strategy] = (nd, op)
-        later = "–"
-        if not first.all():  # fitted and chosen on the first round of teams, measured on the teams written after it
-            b = cross_validated(nd, op, first)
-            later_lists = ranked_lists(model, teams, strategy, fitted(data, np.flatnonzero(first)), b,
-                                       np.flatnonzero(~first))
-            s, _, _ = evaluate(model, [teams[i] for i in np.flatnonzero(~first)], grades, later_lists)
-            later = f"{s[0]:.3f} / {s[-1]:.2f}"
-        rows.append([strategy, *cv, str(chosen), *summaries[chosen], later])
+        newest = "–"
+        if earlier.any():  # fitted, and the bonus chosen, on the earlier rounds only; measured on the newest round
+            before = np.flatnonzero(earlier)
+            _, nd_before, op_before = leave_one_out(model, teams, grades, strategy, data, before)
+            bonus = cross_validated(nd_before, op_before, np.ones(len(before), dtype=bool))
+            model_before = fitted(data, before)
+            s, _, _ = evaluate(model, [teams[i] for i in np.flatnonzero(~earlier)], grades, ranked_lists(
+                model, teams, strategy, {i: model_before for i in np.flatnonzero(~earlier)}, bonus))
+            newest = f"{s[0]:.3f} / {s[-1]:.2f}"
+        rows.append([strategy, *cv, str(chosen), *summaries[chosen], newest])
     baseline = {t["id"]: joined_query(model, t) for t in teams}
     b, b_teams, b_open = evaluate(model, teams, grades, baseline)
-    later = f"{b_teams[~first].mean():.3f} / {b_open[~first].mean():.2f}" if not first.all() else "–"
-    rows.append(["joined-query baseline (the single-person engine)", b[0], b[-1], "–", *b, later])
+    newest = f"{b_teams[~earlier].mean():.3f} / {b_open[~earlier].mean():.2f}" if earlier.any() else "–"
+    rows.append(["joined-query baseline (the single-person engine)", b[0], b[-1], "–", *b, newest])
     m, m_teams, m_open = evaluate(model, teams, grades, joined_bm25(model, teams))
-    later = f"{m_teams[~first].mean():.3f} / {m_open[~first].mean():.2f}" if not first.all() else "–"
-    rows.append(["joined-query BM25 (reference)", m[0], m[-1], "–", *m, later])
+    newest = f"{m_teams[~earlier].mean():.3f} / {m_open[~earlier].mean():.2f}" if earlier.any() else "–"
+    rows.append(["joined-query BM25 (reference)", m[0], m[-1], "–", *m, newest])
     perfect = {t["id"]: sorted(grades.get(t["id"], {}), key=lambda o: -grades[t["id"]][o]) for t in teams}
     p, _, _ = evaluate(model, teams, grades, perfect)
     best = ceiling(model, teams, grades)
@@ -250,7 +262,7 @@ def main() -> None:
     header = ["strategy", "NDCG@10 (LOO-CV)", "top 5 open (LOO-CV)", "open bonus (chosen on all teams)",
               "NDCG@10 (LOO-CV, that bonus)", "member NDCG mean", "member NDCG min",
               "zRecall (members with nothing relevant)", "top 5 open to every member",
-              "later teams: NDCG@10 / open (fitted and chosen on first-round teams)"]
+              f"newest teams (round {rounds.max()}): NDCG@10 / open (fitted and chosen on the earlier rounds)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in rows:
         lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + " |")
@@ -266,7 +278,7 @@ def main() -> None:
     for strategy, (nd, op) in bonus_rows.items():
         lines.append(f"| {strategy} | " + " | ".join(f"{nd[x].mean():.3f} / {op[x].mean():.2f}"
                                                      for x in OPEN_BONUSES) + " |")
-    lines += ["", f"{n} teams ({first.sum()} first round, {n - first.sum()} later), "
+    lines += ["", f"{n} teams ({', '.join(f'round {r}: {(rounds == r).sum()}' for r in sorted(set(rounds)))}), "
               f"{sum(len(t['members']) for t in teams)} members. Default strategy '{DEFAULT_AGGREGATION}' "
               f"(the benchmark's winner: '{winner[0]}'): LOO-CV NDCG@10 {default[1]:.3f} = {default[1] / b[0]:.3f} x "
               f"the joined-query baseline (target >= 1.15); top 5 open to every member {default[2]:.0%} "

@@ -14,14 +14,13 @@ from datetime import date
 
 import numpy as np
 
-from . import limits
+from . import limits, team_relevance
 from .engine import (Interpretation, check_top_k, reasons_for, score_signals, select, standardised)
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
 from .ranking import LEXICAL_WEIGHTS, Weights, blend, eligible, standardise
 from .schema import Offer, Profile
-from . import team_relevance
 from .taxonomy import ROLES
 from .team_relevance import TeamRelevance
 
@@ -190,6 +189,10 @@ class TeamSignals:
 
 def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str, today_ordinal: int,
                  weights: Weights) -> TeamSignals:
+    """Read a team: each member's and the shared need's signals, who may attend, and the relevance features.
+
+    Topic signals leave out the role and open-to-all parts of the blend: who may come is a feature of its own.
+    """
     topic_weights = weights.without("role", "open")
     signals = dict(score_signals(model, [*members, shared_need(members)]))
     interpretations = tuple(signals.pop("interpretations")[:-1])
@@ -229,11 +232,10 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     check_members(members)
     weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
     team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights)
-    interpretations, combined, utilities, attend, mask = (team.interpretations, team.combined, team.utilities,
-                                                          team.attend, team.mask)
+    interpretations, utilities, attend = team.interpretations, team.utilities, team.attend
     probabilities = (relevance or team_relevance.shipped(aggregation)).probabilities(team.features)
     gain = team_relevance.GAINS @ probabilities
-    useful = mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
+    useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
     first = select(model, gain + open_bonus * attend.all(axis=0), useful, min(top_k, TEAM_PLACES), weights,
                    diversified)
     if aggregation == "fair":  # below the first places, whoever is served least so far comes first
@@ -247,8 +249,8 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     recs = []
     for rank_, i in enumerate(chosen, start=1):
         fits = tuple(MemberFit(
-            ids[m], bool(attend[m, i] and utilities[m, i] > utilities[m][mask].mean()), bool(attend[m, i]),
-            reasons_for(model, members[m], interpretations[m], combined[m], i,
+            ids[m], bool(attend[m, i] and utilities[m, i] > utilities[m][team.mask].mean()), bool(attend[m, i]),
+            reasons_for(model, members[m], interpretations[m], team.combined[m], i,
                         model.vectorizer.analyzer_.stem_map(members[m].needs), TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
         score = float(probabilities[team_relevance.CLEARLY_USEFUL, i])
