@@ -1,5 +1,6 @@
 """HTTP latency and throughput of POST /recommendations, side by side with the same work in process and a
-hello-world FastAPI endpoint under the same server settings (the framework's ceiling).
+hello-world FastAPI endpoint under the same server settings (the framework's ceiling); and of
+POST /recommendations/group for the labeled teams (3 to 5 members), in process and through the service.
 
     python benchmarks/http.py [--runs 3] [--requests 150]
 
@@ -24,10 +25,13 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
 
+import json  # noqa: E402
+
 import httpx  # noqa: E402
 
 from benchmarks.labeled import ROOT, ensure_model, load_profiles, write_results  # noqa: E402
-from matcher import load, recommend  # noqa: E402
+from matcher import load, parse_profile, recommend  # noqa: E402
+from matcher.groups import recommend_group  # noqa: E402
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -79,6 +83,22 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
+def in_process(name: str, call, args) -> list:
+    """A results row for call(i) run args.requests times in this process, medians over args.runs."""
+    call(0)  # warm up
+    runs = []
+    for _ in range(args.runs):
+        lat = []
+        t0 = time.perf_counter()
+        for i in range(args.requests):
+            t = time.perf_counter()
+            call(i)
+            lat.append((time.perf_counter() - t) * 1000)
+        runs.append((args.requests / (time.perf_counter() - t0), lat))
+    return [name, 1, statistics.median(r for r, _ in runs), statistics.median(pct(l, 50) for _, l in runs),
+            statistics.median(pct(l, 99) for _, l in runs)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -89,21 +109,17 @@ def main() -> None:
     visible = ("role_title", "fields", "needs", "region", "format_preference")
     bodies = [{"profile": {k: r[k] for k in visible if r.get(k) is not None}, "top_k": 10} for r in raws]
 
+    teams = [json.loads(line) for line in (ROOT / "benchmarks" / "data" / "teams.jsonl").read_text(
+        encoding="utf-8").splitlines() if line.strip()]
+    team_bodies = [{"members": [{k: m[k] for k in visible if m.get(k) is not None} for m in t["members"]],
+                    "top_k": 10} for t in teams]
+    team_profiles = [[parse_profile(m) for m in body["members"]] for body in team_bodies]
+
     # In process: the work a request cannot avoid.
     model = load(model_dir)
-    recommend(model, profiles[0], 10)
-    inproc = []
-    for _ in range(args.runs):
-        lat = []
-        t0 = time.perf_counter()
-        for i in range(args.requests):
-            t = time.perf_counter()
-            recommend(model, profiles[i % len(profiles)], 10)
-            lat.append((time.perf_counter() - t) * 1000)
-        inproc.append((args.requests / (time.perf_counter() - t0), lat))
-
-    rows = [["in process (recommend)", 1, statistics.median(r for r, _ in inproc),
-             statistics.median(pct(l, 50) for _, l in inproc), statistics.median(pct(l, 99) for _, l in inproc)]]
+    rows = [in_process("in process (recommend)", lambda i: recommend(model, profiles[i % len(profiles)], 10), args),
+            in_process("in process (recommend_group, team)",
+                       lambda i: recommend_group(model, team_profiles[i % len(team_profiles)], 10), args)]
     servers = {
         "service, no cache": ([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir)],
                               {"KOMMUNE_MATCHER_CACHE_SIZE": "0"}),
@@ -121,6 +137,12 @@ def main() -> None:
                 runs = [asyncio.run(load_run(url, bodies, args.requests, concurrency)) for _ in range(args.runs)]
                 rows.append([name, concurrency, statistics.median(r for r, _ in runs),
                              statistics.median(pct(l, 50) for _, l in runs),
+                             statistics.median(pct(l, 99) for _, l in runs)])
+            if name == "service, no cache":
+                group_url = f"http://127.0.0.1:{port}/recommendations/group"
+                runs = [asyncio.run(load_run(group_url, team_bodies, args.requests, 1)) for _ in range(args.runs)]
+                rows.append(["service, no cache, team (/recommendations/group)", 1,
+                             statistics.median(r for r, _ in runs), statistics.median(pct(l, 50) for _, l in runs),
                              statistics.median(pct(l, 99) for _, l in runs)])
         finally:
             proc.terminate()
@@ -148,6 +170,10 @@ def main() -> None:
     lines.append(f"Service / in-process throughput: {best_service / rows[0][2]:.2f} (best of 1/4/32 connections; "
                  "target >= 0.8). Service p50 with one client: "
                  f"{service[1][3]:.1f} ms (target < 40 ms). Repeated request p50: {cached_p50:.1f} ms (target < 5 ms).")
+    team_inproc, team_service = rows[1], next(r for r in rows if r[0].startswith("service, no cache, team"))
+    lines.append(f"Teams ({len(teams)} labeled teams of 3 to 5, each member's needs and the shared need encoded): "
+                 f"p50 {team_inproc[3]:.1f} ms in process, {team_service[3]:.1f} ms through the service "
+                 f"(service / in-process throughput {team_service[2] / team_inproc[2]:.2f}).")
     lines.append(f"{args.runs} runs of {args.requests} requests each, medians; client and server share the "
                  "machine's 2 cores.")
     write_results("results_http.md", "HTTP benchmark", "http.py", "\n".join(lines))

@@ -57,6 +57,11 @@ class Result:
     recommendations: tuple[Recommendation, ...]
 
 
+def weights_for(model: MatchModel, weights: Weights | None = None) -> Weights:
+    """The given weights, else the model's, else (no semantic encoder loaded) the lexical ones."""
+    return weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+
+
 def check_top_k(top_k) -> int:
     """top_k as an int in 1..MAX_TOP_K, else MatcherInputError naming top_k."""
     if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
@@ -85,7 +90,7 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
         return []
     signals = score_signals(model, profiles)
     today_ordinal = (today or date.today()).toordinal()
-    weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+    weights = weights_for(model, weights)
     results = []
     for i, profile in enumerate(profiles):
         row = {name: values[i] for name, values in signals.items() if name != "interpretations"}

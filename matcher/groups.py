@@ -15,11 +15,12 @@ from datetime import date
 import numpy as np
 
 from . import limits, team_relevance
-from .engine import (Interpretation, check_top_k, reasons_for, score_signals, select, standardised)
+from .engine import (Interpretation, check_top_k, reasons_for, score_signals, select, standardised,
+                     weights_for)
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
-from .ranking import LEXICAL_WEIGHTS, Weights, blend, eligible, standardise
+from .ranking import Weights, blend, eligible, standardise
 from .schema import Offer, Profile
 from .taxonomy import ROLES
 from .team_relevance import TeamRelevance
@@ -122,7 +123,7 @@ class MemberFit:
 class GroupRecommendation:
     offer: Offer
     rank: int
-    score: float  # team score in [0, 1]: access x topic fit
+    score: float  # the model's chance that the team finds the offer clearly useful (grade >= 2)
     reasons: tuple[Reason, ...]  # about the team as a whole
     members: tuple[MemberFit, ...]
 
@@ -188,12 +189,12 @@ class TeamSignals:
 
 
 def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str, today_ordinal: int,
-                 weights: Weights) -> TeamSignals:
+                 weights: Weights | None = None) -> TeamSignals:
     """Read a team: each member's and the shared need's signals, who may attend, and the relevance features.
 
     Topic signals leave out the role and open-to-all parts of the blend: who may come is a feature of its own.
     """
-    topic_weights = weights.without("role", "open")
+    topic_weights = weights_for(model, weights).without("role", "open")
     signals = dict(score_signals(model, [*members, shared_need(members)]))
     interpretations = tuple(signals.pop("interpretations")[:-1])
     mask = np.ones(len(model.offers), dtype=bool)
@@ -206,7 +207,7 @@ def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str
     members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation)
     features = team_relevance.team_features(
         combined[-1], combined[:-1], standardise(blend(combined[-1], topic_weights), mask), members_fit, attend,
-        model.open_to_all, model.offer_types)
+        model.open_to_all, model.offer_types, all(it.role for it in interpretations))
     return TeamSignals(interpretations, combined, utilities, attend, mask, features)
 
 
@@ -230,11 +231,11 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     """
     top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
     check_members(members)
-    weights = weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+    weights = weights_for(model, weights)
     team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights)
     interpretations, utilities, attend = team.interpretations, team.utilities, team.attend
     probabilities = (relevance or team_relevance.shipped(aggregation)).probabilities(team.features)
-    gain = team_relevance.GAINS @ probabilities
+    gain = team_relevance.expected_gain(probabilities)
     useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
     first = select(model, gain + open_bonus * attend.all(axis=0), useful, min(top_k, TEAM_PLACES), weights,
                    diversified)

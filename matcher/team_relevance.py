@@ -21,6 +21,7 @@ MODEL_FILE = Path(__file__).with_name("team_relevance.json")  # shipped with the
 THRESHOLDS = (1, 2, 3)
 GAINS = np.array([1.0, 2.0, 4.0])  # 2^g - 2^(g-1): E[2^grade - 1] = sum_g P(grade >= g) x GAINS[g-1]
 CLEARLY_USEFUL = 1  # row of P(grade >= 2), the team score shown to users (as the single-person score)
+FITTED_AS = {"fair": "average"}  # fair aggregates the members' fit as average does, so it shares its model
 FEATURES = ("shared_char", "shared_field", "member_field", "topic", "everyone", "all_but_one", "attend_share",
             "everyone_x_topic", "all_but_one_x_topic", "named_for_everyone", "members", "everyone_x_members",
             *(f"type_{t}" for t in OFFER_TYPES))
@@ -28,12 +29,13 @@ FEATURES = ("shared_char", "shared_field", "member_field", "topic", "everyone", 
 
 def team_features(shared: dict[str, np.ndarray], members: list[dict[str, np.ndarray]], topic: np.ndarray,
                   members_fit: np.ndarray, attend: np.ndarray, open_to_all: np.ndarray,
-                  offer_types: np.ndarray) -> np.ndarray:
+                  offer_types: np.ndarray, roles_known: bool = True) -> np.ndarray:
     """(n_offers, len(FEATURES)) features of each offer for one team.
 
     shared, members: standardised signals of the shared need and of each member; topic: the shared need's topic
     blend, standardised; members_fit: the members' topic utilities aggregated by the chosen strategy;
-    attend: (n_members, n_offers) who may attend.
+    attend: (n_members, n_offers) who may attend; roles_known: every member's role is known (a member of
+    unknown role may attend anything, so an offer cannot be known to name every member's role).
     """
     n = attend.shape[0]
     count = attend.sum(axis=0)
@@ -42,7 +44,7 @@ def team_features(shared: dict[str, np.ndarray], members: list[dict[str, np.ndar
     return np.column_stack([
         shared["char"], shared["field"], np.mean([m["field"] for m in members], axis=0), topic,
         everyone, all_but_one, count / n, everyone * topic, all_but_one * topic,
-        everyone * ~open_to_all,  # aimed at every member's role by name: a format made for such a team
+        everyone * ~open_to_all * roles_known,  # names every member's role: a format made for such a team
         members_fit, everyone * members_fit,
         *(offer_types == t for t in OFFER_TYPES)]).astype(float)
 
@@ -58,7 +60,7 @@ class TeamRelevance:
         return np.minimum.accumulate(p, axis=0)
 
     def expected_gain(self, features: np.ndarray) -> np.ndarray:
-        return GAINS @ self.probabilities(features)
+        return expected_gain(self.probabilities(features))
 
     def to_dict(self) -> dict:
         return {"coefficients": np.round(self.coefficients, 6).tolist(),
@@ -71,6 +73,11 @@ class TeamRelevance:
             raise ValueError(f"team relevance model has shape {coefficients.shape}, expected "
                              f"{(len(THRESHOLDS), len(FEATURES))}")
         return cls(coefficients, intercepts)
+
+
+def expected_gain(probabilities: np.ndarray) -> np.ndarray:
+    """E[2^grade - 1] per offer from the (len(THRESHOLDS), n_offers) chances P(grade >= g)."""
+    return GAINS @ probabilities
 
 
 def fit(features: np.ndarray, grades: np.ndarray, C: float = 1.0) -> TeamRelevance:
@@ -87,4 +94,4 @@ def shipped(aggregation: str) -> TeamRelevance:
         data = json.load(f)
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"{MODEL_FILE} was fitted on other features; refit with benchmarks/teams.py --fit")
-    return TeamRelevance.from_dict(data["strategies"][aggregation])
+    return TeamRelevance.from_dict(data["strategies"][FITTED_AS.get(aggregation, aggregation)])

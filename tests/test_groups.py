@@ -58,12 +58,17 @@ def test_team_features_by_hand():
     open_to_all = np.array([False, True, True, True])
     types = np.array(["austausch", "fortbildung", "fortbildung", "foerderung"], dtype=object)
     x = dict(zip(FEATURES, team_features(shared, members, topic, members_fit, attend, open_to_all, types).T))
+    assert list(x["shared_char"]) == [0.5, 0.0, -1.0, 2.0] and list(x["shared_field"]) == [1.0, 0.0, 0.5, 0.0]
+    assert list(x["topic"]) == [2.0, 1.0, 0.0, -1.0] and list(x["members"]) == [0.8, 0.5, 0.2, 0.1]
     assert x["member_field"] == pytest.approx([2 / 3, 0.0, 0.5, 1 / 3])
     assert list(x["everyone"]) == [1, 0, 0, 0] and list(x["all_but_one"]) == [0, 1, 0, 0]
     assert x["attend_share"] == pytest.approx([1.0, 2 / 3, 1 / 3, 0.0])
     assert x["everyone_x_topic"] == pytest.approx([2.0, 0, 0, 0])
     assert x["all_but_one_x_topic"] == pytest.approx([0, 1.0, 0, 0])
     assert list(x["named_for_everyone"]) == [1, 0, 0, 0]  # every member's role named, not open to all
+    unknown = dict(zip(FEATURES, team_features(shared, members, topic, members_fit, attend, open_to_all, types,
+                                               roles_known=False).T))
+    assert list(unknown["named_for_everyone"]) == [0, 0, 0, 0]  # a member of unknown role may attend anything
     assert x["everyone_x_members"] == pytest.approx([0.8, 0, 0, 0])
     assert list(x["type_fortbildung"]) == [0, 1, 1, 0] and list(x["type_austausch"]) == [1, 0, 0, 0]
     assert sum(x[f"type_{t}"].sum() for t in OFFER_TYPES) == 4  # one type per offer
@@ -104,17 +109,17 @@ def test_fit_learns_that_more_of_a_feature_means_a_higher_grade():
 
 
 def test_the_shipped_model_exists_for_every_strategy_and_rewards_access_and_topic():
+    def offer(topic, share):
+        x = np.zeros((1, len(FEATURES)))
+        everyone = float(share == 1.0)
+        x[0, [FEATURES.index(f) for f in ("topic", "shared_field", "everyone", "attend_share", "everyone_x_topic",
+                                         "type_fortbildung")]] = [topic, 1.0, everyone, share, everyone * topic, 1.0]
+        return x
     for strategy in AGGREGATIONS:
-        model = shipped(strategy)
-        on_topic_for_all, on_topic_for_one = np.zeros((1, len(FEATURES))), np.zeros((1, len(FEATURES)))
-        for x in (on_topic_for_all, on_topic_for_one):
-            x[0, FEATURES.index("topic")] = 3.0
-            x[0, FEATURES.index("shared_field")] = 1.0
-        on_topic_for_all[0, FEATURES.index("everyone")] = 1.0
-        on_topic_for_all[0, FEATURES.index("attend_share")] = 1.0
-        on_topic_for_all[0, FEATURES.index("everyone_x_topic")] = 3.0
-        on_topic_for_one[0, FEATURES.index("attend_share")] = 0.25
-        assert model.expected_gain(on_topic_for_all)[0] > model.expected_gain(on_topic_for_one)[0]
+        gain = shipped(strategy).expected_gain
+        assert gain(offer(3.0, 1.0)) > gain(offer(3.0, 0.25))  # on the topic: for all above for one
+        assert gain(offer(3.0, 1.0)) > gain(offer(0.0, 1.0))  # for all: on the topic above off it
+        assert gain(offer(3.0, 1.0))[0] > 1.0 > gain(offer(-1.0, 1.0))[0]
 
 
 def test_topic_utility_is_one_half_at_the_shift_and_grows_with_fit():
@@ -159,22 +164,25 @@ def test_an_offer_open_to_the_whole_team_ranks_above_one_only_one_member_may_att
         assert ids[0] == "t07"
 
 
-def test_the_first_places_favour_offers_the_whole_team_may_attend(tiny_model):
-    members = [parse_profile(m) for m in TEAM]
-    plain = recommend_group(tiny_model, members, 10, "average", today=TODAY, diversified=False, open_bonus=0.0)
-    favoured = recommend_group(tiny_model, members, 10, "average", today=TODAY, diversified=False, open_bonus=5.0)
+def by_hand(**weights) -> TeamRelevance:
+    """A relevance model that looks only at the named features (same weight at every threshold)."""
+    coefficients = np.zeros((3, len(FEATURES)))
+    for name, w in weights.items():
+        coefficients[:, FEATURES.index(name)] = w
+    return TeamRelevance(coefficients, np.array([0.0, -1.0, -2.0]))
 
-    def everyone(r):
-        return all(m.may_attend for m in r.members)
-    first = favoured.recommendations[:TEAM_PLACES]
-    n_open = sum(everyone(r) for r in favoured.recommendations)
-    assert [everyone(r) for r in first] == [True] * min(TEAM_PLACES, n_open) + [False] * (TEAM_PLACES - n_open)
-    assert sum(map(everyone, first)) >= sum(map(everyone, plain.recommendations[:TEAM_PLACES]))
-    assert {r.offer_id for r in favoured.recommendations} == {r.offer_id for r in plain.recommendations}
-    # below the first places the bonus plays no part: the rest is the same offers in the same order
-    rest = [r.offer_id for r in favoured.recommendations[TEAM_PLACES:]]
-    assert rest == [r.offer_id for r in plain.recommendations if r.offer_id in rest]
-    assert all(0.0 <= r.score <= 1.0 for r in plain.recommendations)
+
+def test_the_open_bonus_lifts_offers_the_whole_team_may_attend_into_the_first_places(tiny_model):
+    members = [parse_profile(m) for m in TEAM]
+    shy = by_hand(topic=2.0, everyone=-3.0)  # ranks the one offer open to all three (t07) last
+
+    def ids(bonus, aggregation="average"):
+        return [r.offer_id for r in recommend_group(tiny_model, members, 20, aggregation, today=TODAY, relevance=shy,
+                                                    open_bonus=bonus, diversified=False).recommendations]
+    plain, favoured = ids(0.0), ids(100.0)
+    assert plain.index("t07") >= TEAM_PLACES  # without the bonus it is below the first places
+    assert favoured == ["t07"] + [o for o in plain if o != "t07"]  # the rest keeps its order
+    assert ids(100.0, "fair")[:TEAM_PLACES] == favoured[:TEAM_PLACES]  # fair shares the first places
 
 
 def test_an_offer_no_member_may_attend_is_never_shown(tiny_model):
