@@ -15,8 +15,8 @@ from datetime import date
 import numpy as np
 
 from . import limits, team_relevance
-from .engine import (Interpretation, check_top_k, reasons_for, score_signals, select, standardised,
-                     weights_for)
+from .engine import (POOL_FACTOR, Interpretation, check_top_k, reasons_for, score_signals, select,
+                     standardised, weights_for)
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
@@ -241,18 +241,20 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
                    diversified)
     if aggregation == "fair":  # below the first places, whoever is served least so far comes first
         served = probabilities[0] * attend  # a member gains only from what they may attend
-        pool = select(model, gain, useful, top_k * 4, weights, False, above=first)
+        pool = select(model, gain, useful, top_k * POOL_FACTOR, weights, False, above=first)
         rest = pool[fair_greedy(served, pool, top_k - len(first), placed=first)]
     else:
         rest = select(model, gain, useful, top_k - len(first), weights, diversified, above=first)
     chosen = np.concatenate([first, rest])
     ids = member_ids(members)
+    need_terms = [model.vectorizer.analyzer_.stem_map(m.needs) for m in members]
+    typical = utilities[:, team.mask].mean(axis=1)  # each member's utility of their average offer
     recs = []
     for rank_, i in enumerate(chosen, start=1):
         fits = tuple(MemberFit(
-            ids[m], bool(attend[m, i] and utilities[m, i] > utilities[m][team.mask].mean()), bool(attend[m, i]),
-            reasons_for(model, members[m], interpretations[m], team.combined[m], i,
-                        model.vectorizer.analyzer_.stem_map(members[m].needs), TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
+            ids[m], bool(attend[m, i] and utilities[m, i] > typical[m]), bool(attend[m, i]),
+            reasons_for(model, members[m], interpretations[m], team.combined[m], i, need_terms[m],
+                        TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
         score = float(probabilities[team_relevance.CLEARLY_USEFUL, i])
         recs.append(GroupRecommendation(model.offers[i], rank_, round(score, 4),
