@@ -1,27 +1,81 @@
-"""Shared evaluation: signals computed once per profile, then any weighting or baseline ranked and scored."""
+"""Shared evaluation: one collection's model and signals computed once, then any weighting or baseline ranked
+and scored, by segment."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 import numpy as np
 
-from matcher.engine import rank, score_signals
+from matcher.catalog import read_catalog
+from matcher.encoder import default_encoder
+from matcher.engine import interpret_many, rank, score_signals
 from matcher.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from matcher.model import fit_model
 from matcher.ranking import eligible
+from matcher.taxonomy import PLANNING_SIDE
+from matcher.tuning import fit_weights
 
-from labeled import TODAY
+from labeled import TODAY, load_judgments, load_profiles
 
 K = 10
+LONG_NEEDS = 600  # characters: motions, Beschlussvorlagen, concept papers and job descriptions are longer
+
+
+class MemoEncoder:
+    """The engine's encoder, each text encoded once per run (the engine and the encoder-alone baseline share)."""
+
+    def __init__(self, encoder):
+        self.encoder, self.name, self.memo = encoder, encoder.name, {}
+
+    def _encode(self, texts, kind, encode):
+        missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self.memo))
+        if missing:
+            self.memo.update(zip(((kind, t) for t in missing), encode(missing)))
+        return np.array([self.memo[kind, t] for t in texts]).reshape(len(texts), -1)
+
+    def encode_queries(self, texts):
+        return self._encode(texts, "q", self.encoder.encode_queries)
+
+    def encode_passages(self, texts):
+        return self._encode(texts, "p", self.encoder.encode_passages)
 
 
 class Bench:
-    def __init__(self, model, profiles, grades):
-        self.model, self.profiles, self.grades = model, profiles, grades
-        signals = score_signals(model, profiles)
+    """One labeled collection: its catalog's model, the profiles' signals, grades and segments."""
+
+    def __init__(self, collection, encoder):
+        self.name = collection.name
+        self.offers, problems = read_catalog(collection.catalog)
+        if problems:
+            raise ValueError(f"{collection.catalog}: {problems[:3]}")
+        self.model = fit_model(self.offers, encoder=encoder)
+        self.profiles, self.raws = load_profiles(collection.profiles)
+        self.grades = load_judgments(collection.judgments)
+        signals = score_signals(self.model, self.profiles)
         self.interpretations = signals.pop("interpretations")
-        self.rows = [{name: values[i] for name, values in signals.items()} for i in range(len(profiles))]
+        self.rows = [{name: values[i] for name, values in signals.items()} for i in range(len(self.profiles))]
         self.today = TODAY.toordinal()
-        self.masks = [eligible(model.regions, model.expiry_ordinals, p.region, self.today) for p in profiles]
+        self.masks = [eligible(self.model.regions, self.model.expiry_ordinals, p.region, self.today)
+                      for p in self.profiles]
+        ids = self.model.offer_ids
+        self.grade_rows = [np.array([self.grades.get(p.id, {}).get(i, 0) for i in ids]) for p in self.profiles]
+
+    def subsets(self) -> dict[str, list[int] | None]:
+        planning = {i for i, r in enumerate(self.raws) if r["gold_role"] in PLANNING_SIDE}
+        long_ = {i for i, p in enumerate(self.profiles) if len(p.needs) >= LONG_NEEDS}
+        every = set(range(len(self.profiles)))
+        return {"all": None, "planning": sorted(planning), "frontline": sorted(every - planning),
+                "long needs": sorted(long_), "short needs": sorted(every - long_),
+                "planning, long": sorted(planning & long_), "frontline, long": sorted(long_ - planning),
+                "planning, short": sorted(planning - long_), "frontline, short": sorted(every - planning - long_),
+                "no fields given": [i for i, r in enumerate(self.raws) if not r.get("fields")]}
+
+    @staticmethod
+    def interpret(model, profiles):
+        return interpret_many(model, profiles)
+
+    def gold_roles(self) -> list[tuple[str, ...]]:
+        return [tuple(r.get("gold_roles") or [r["gold_role"]]) for r in self.raws]
 
     def engine(self, weights, diversified=True, subset=None) -> dict[str, list[str]]:
         ids = self.model.offer_ids
@@ -47,6 +101,12 @@ class Bench:
         idx = range(len(self.profiles)) if subset is None else subset
         return [i for i in idx if any(g > 0 for g in self.grades.get(self.profiles[i].id, {}).values())]
 
+    def fit(self, start, names, subset=None, **options):
+        """Weights learned from this collection's judgments (of subset), for ranking another collection."""
+        idx = self.judged(subset)
+        return fit_weights([self.rows[i] for i in idx], [self.grade_rows[i] for i in idx],
+                           [self.masks[i] for i in idx], start, names, **options)
+
     def metrics(self, ranked: dict[str, list[str]], subset=None) -> dict[str, float]:
         idx = self.judged(subset)
         rows = [(ndcg_at_k(ranked[self.profiles[i].id], self.grades[self.profiles[i].id], K),
@@ -55,40 +115,30 @@ class Bench:
         arr = np.array(rows) if rows else np.zeros((1, 3))
         return {"ndcg@10": arr[:, 0].mean(), "recall@10": arr[:, 1].mean(), "mrr": arr[:, 2].mean(), "n": len(idx)}
 
-    def ndcg(self, weights, subset) -> float:
-        return self.metrics(self.engine(weights, diversified=False, subset=subset), subset)["ndcg@10"]
+
+def load_benches(collections) -> dict[str, Bench]:
+    encoder = MemoEncoder(default_encoder())
+    return {c.name: Bench(c, encoder) for c in collections}
 
 
-GRID = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-TUNED = ("word", "char", "role", "open", "field", "format")  # semantic stays as given: the scale is free
-
-
-def coordinate_ascent(bench: Bench, start, subset, rounds: int = 3):
-    """Weights that maximise mean NDCG@10 on `subset`, one weight at a time (Metzler & Croft 2007)."""
-    best, best_score = start, bench.ndcg(start, subset)
-    for _ in range(rounds):
-        improved = False
-        for name in TUNED:
-            for value in GRID:
-                trial = replace(best, **{name: value})
-                score = bench.ndcg(trial, subset)
-                if score > best_score + 1e-9:
-                    best, best_score, improved = trial, score, True
-        if not improved:
-            break
-    return best, best_score
-
-
-def cross_validate(bench: Bench, start, folds: int = 5, seed: int = 0):
-    """Mean test NDCG@10 over folds, each fold's weights tuned on the other folds only; and the fold weights."""
+def cross_validate(bench: Bench, start, names, folds: int = 5, seed: int = 0):
+    """In-sample reference: each fold ranked with weights learned on the other folds of the same collection."""
     idx = np.array(bench.judged())
-    rng = np.random.default_rng(seed)
-    rng.shuffle(idx)
+    np.random.default_rng(seed).shuffle(idx)
     parts = np.array_split(idx, folds)
-    ranked, fold_weights = {}, []
+    ranked = {}
     for f in range(folds):
         train = [int(i) for g, part in enumerate(parts) if g != f for i in part]
-        weights, _ = coordinate_ascent(bench, start, train)
-        fold_weights.append(weights)
-        ranked.update(bench.engine(weights, subset=[int(i) for i in parts[f]]))
-    return ranked, fold_weights
+        ranked.update(bench.engine(bench.fit(start, names, train), subset=[int(i) for i in parts[f]]))
+    return ranked
+
+
+MMR_LAMBDAS = (0.8, 0.9, 1.0)
+
+
+def fit_engine(bench: Bench, start, names):
+    """What the engine learns from one collection's judgments: signal weights and calibration (pairwise, see
+    matcher/tuning.py), then the diversification setting that does best on the same judgments."""
+    weights = bench.fit(start, names)
+    return max((replace(weights, mmr_lambda=lam) for lam in MMR_LAMBDAS),
+               key=lambda w: (bench.metrics(bench.engine(w))["ndcg@10"], w.mmr_lambda))

@@ -1,10 +1,16 @@
-"""The project's labeled data: benchmark profiles and their graded judgments for the bundled catalog."""
+"""The project's labeled data: two collections (a catalog, profiles, graded judgments), written apart.
+
+"bundled": the sample catalog in data/ with benchmarks/data/profiles.jsonl and judgments.jsonl.
+"second": benchmarks/data/second/, another catalog, other profiles, other judges (see its README.md).
+Everything fitted on judgments is measured on the other collection (leave-one-catalog-out, quality.py).
+"""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,8 +22,21 @@ CATALOG = ROOT / "data" / "catalog.jsonl"
 PROFILES = HERE / "data" / "profiles.jsonl"
 JUDGMENTS = HERE / "data" / "judgments.jsonl"
 HELDOUT_TITLES = HERE / "data" / "job_titles_heldout.csv"
+SECOND = HERE / "data" / "second"
 TODAY = date(2026, 11, 25)
 MODEL = HERE / ".cache" / "model"  # the judgments were made on this day: expiry is judged against it
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    catalog: Path
+    profiles: Path
+    judgments: Path
+
+
+COLLECTIONS = (Collection("bundled", CATALOG, PROFILES, JUDGMENTS),
+               Collection("second", SECOND / "catalog.jsonl", SECOND / "profiles.jsonl", SECOND / "judgments.jsonl"))
 
 
 def load_profiles(path: Path = PROFILES) -> tuple[list[Profile], list[dict]]:

@@ -34,7 +34,7 @@ def result_to_dict(result: Result) -> dict:
     return {
         "profile_id": result.profile_id,
         "interpreted": {k: v for k, v in result.interpreted.to_dict().items() if k in ("role", "role_confidence",
-                                                                                     "fields")},
+                                                                                     "fields", "roles")},
         "recommendations": [{"offer_id": r.offer_id, "rank": r.rank, "score": r.score,
                              "reasons": [render(x) for x in r.reasons]} for r in result.recommendations],
     }

@@ -12,8 +12,8 @@ from . import limits
 from .errors import MatcherInputError, Problem
 from .explain import Reason, build_reasons
 from .model import MatchModel
-from .ranking import (LEXICAL_WEIGHTS, STRUCTURED_SIGNALS, TEXT_SIGNALS, Weights, blend, calibrated, diversify,
-                      eligible, field_fit, format_fit, near_duplicates, role_fit, standardise, top_k)
+from .ranking import (LEXICAL_WEIGHTS, Weights, blend, calibrated, diversify, eligible, field_fit, format_fit,
+                      near_duplicates, role_fit, standardise_signals, top_k)
 from .schema import Offer, Profile
 from .taxonomy import FIELDS, ROLES
 
@@ -32,10 +32,11 @@ class Interpretation:
     role_source: str  # "given", "title" or "none"
     fields: tuple[str, ...]
     field_source: str  # "given" or "inferred"
+    roles: tuple[str, ...] = ()  # role first, then a second role the title names (Bürgermeisterin: leitung, politik)
 
     def to_dict(self) -> dict:
         return {"role": self.role, "role_confidence": self.role_confidence, "fields": list(self.fields),
-                "role_source": self.role_source, "field_source": self.field_source}
+                "role_source": self.role_source, "field_source": self.field_source, "roles": list(self.roles)}
 
 
 @dataclass(frozen=True)
@@ -110,47 +111,49 @@ def read_profiles(model: MatchModel, profiles: Sequence[Profile], needs_words, n
     out = []
     for i, p in enumerate(profiles):
         if p.role is not None:
-            role, confidence, source = p.role, 1.0, "given"
+            role, confidence, source, roles = p.role, 1.0, "given", (p.role,)
         elif i in guesses:
-            role, confidence, source = guesses[i].role, guesses[i].confidence, "title"
+            role, confidence, source, roles = guesses[i].role, guesses[i].confidence, "title", guesses[i].roles
         else:
-            role, confidence, source = None, 0.0, "none"
+            role, confidence, source, roles = None, 0.0, "none", ()
         if p.fields:
             interp_fields, weights, field_source = p.fields, np.array([f in p.fields for f in FIELDS], float), "given"
         else:
             interp_fields, weights, field_source = model.fields.read_fields(probas[i]), probas[i], "inferred"
-        out.append((Interpretation(role, confidence, source, interp_fields, field_source), weights))
+        out.append((Interpretation(role, confidence, source, interp_fields, field_source, roles), weights))
     return out
 
 
 def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
-    """(word TF-IDF, char TF-IDF, embeddings or None) of the profiles' needs, in one batch."""
-    needs = [p.needs for p in profiles]
-    words, chars = model.vectorizer.transform(needs)
-    return words, chars, model.encoder.encode_queries(needs) if model.semantic else None
+    """(word and char TF-IDF of the needs, char TF-IDF of title and needs, their embeddings or None), one batch."""
+    words, chars = model.vectorizer.transform([p.needs for p in profiles])
+    queries = [p.query for p in profiles]
+    _, query_chars = model.vectorizer.transform(queries)
+    return words, chars, query_chars, model.encoder.encode_queries(queries) if model.semantic else None
 
 
 def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:
     """How the engine reads each profile (role, fields), without scoring any offer."""
     if not profiles:
         return []
-    words, _, emb = _vectorise_needs(model, profiles)
+    words, _, _, emb = _vectorise_needs(model, profiles)
     return [it for it, _ in read_profiles(model, profiles, words, emb)]
 
 
 def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     """Every signal of fit as a (n_profiles, n_offers) array, plus the interpretations."""
-    words, chars, emb = _vectorise_needs(model, profiles)
+    words, chars, query_chars, emb = _vectorise_needs(model, profiles)
     read = read_profiles(model, profiles, words, emb)
     n = len(model.offers)
     return {
         "word": (words @ model.word_matrix.T).toarray(),
         "char": (chars @ model.char_matrix.T).toarray(),
+        "title": (query_chars @ model.char_matrix.T).toarray(),
         # one product per profile: a batched float32 product changes in the last bit with the batch size, and
         # a profile's scores must not depend on which others share its batch (local and Spark engines agree)
         "semantic": (np.array([model.embeddings @ e for e in emb]).reshape(len(profiles), n) if emb is not None
                      else np.zeros((len(profiles), n))),
-        "role": np.array([role_fit(model.role_targets, ROLES.index(it.role) if it.role else None)
+        "role": np.array([role_fit(model.role_targets, [ROLES.index(r) for r in it.roles])
                           for it, _ in read]).reshape(-1, n),
         "open": np.tile(model.open_to_all.astype(float), (len(profiles), 1)),
         "field": np.array([field_fit(model.field_matrix, w) for _, w in read]).reshape(-1, n),
@@ -159,15 +162,9 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     }
 
 
-def standardised(row: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
-    """One profile's signals ready to blend: text signals z-scored over the eligible offers."""
-    return {name: standardise(row[name], mask) if name in TEXT_SIGNALS else row[name]
-            for name in (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)}
-
-
 def blended(model: MatchModel, row: dict[str, np.ndarray], mask: np.ndarray, weights: Weights):
     """(blended scores, standardised signals) of one profile's signals over the eligible offers."""
-    combined = standardised(row, mask)
+    combined = standardise_signals(row, mask)
     return blend(combined, weights), combined
 
 
@@ -212,8 +209,10 @@ def _rank_one(model, profile, interpreted, row, k, today_ordinal, weights) -> Re
 def reasons_for(model: MatchModel, profile: Profile, interpreted: Interpretation, combined: dict, i: int,
                 need_terms: dict[str, str], leave_out: frozenset[str] = frozenset()) -> tuple[Reason, ...]:
     """The reasons why offer i fits this person, most telling first; need_terms is the needs' stem_map."""
+    # of two roles, the one the offer names is the one to say
+    role = next((r for r in interpreted.roles if r in model.offers[i].target_roles), interpreted.role)
     return tuple(build_reasons(
-        model.offers[i], role=interpreted.role, fields=interpreted.fields,
+        model.offers[i], role=role, fields=interpreted.fields,
         matched_terms=matched_terms(model, need_terms, i, profile.needs),
         semantic_close=bool(combined["semantic"][i] >= SEMANTIC_CLOSE_Z),
         format_preference=profile.format_preference, region=profile.region, leave_out=leave_out))

@@ -15,12 +15,11 @@ from datetime import date
 import numpy as np
 
 from . import limits, team_relevance
-from .engine import (POOL_FACTOR, Interpretation, check_top_k, reasons_for, score_signals, select,
-                     standardised, weights_for)
+from .engine import POOL_FACTOR, Interpretation, check_top_k, reasons_for, score_signals, select, weights_for
 from .errors import MatcherInputError, Problem
 from .explain import Reason
 from .model import MatchModel
-from .ranking import Weights, blend, eligible, standardise
+from .ranking import Weights, blend, eligible, standardise, standardise_signals
 from .schema import Offer, Profile
 from .taxonomy import ROLES
 from .team_relevance import TeamRelevance
@@ -200,7 +199,7 @@ def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
         mask &= eligible(model.regions, model.expiry_ordinals, m.region, today_ordinal)
-    combined = [standardised({n: v[i] for n, v in signals.items()}, mask) for i in range(len(members) + 1)]
+    combined = [standardise_signals({n: v[i] for n, v in signals.items()}, mask) for i in range(len(members) + 1)]
     utilities = np.array([topic_utility(blend(comb, topic_weights), mask) for comb in combined[:-1]])
     attend = np.array([may_attend(model.role_targets, model.open_to_all, it.role) for it in interpretations])
     members_fit, eligible_ = np.zeros(len(model.offers)), np.flatnonzero(mask)

@@ -4,6 +4,7 @@ Arrays in, arrays out; no I/O; inputs are never written. Ties always break on of
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
@@ -13,22 +14,24 @@ import numpy as np
 class Weights:
     """How much each signal counts. Text signals are standardised per query, structured ones lie in [0, 1].
 
-    The defaults are tuned with cross-validation on benchmarks/data (see benchmarks/tune.py and
-    benchmarks/results.md); a user may pass other weights to fit_model.
+    The defaults are learned from the judgments of both labeled collections by a pairwise linear ranker
+    (matcher/tuning.py, benchmarks/tune.py); benchmarks/results.md shows how weights learned on one collection do
+    on the other. A user with judgments of their own may fit others (tuning.fit_weights) and pass them to fit_model.
     """
 
-    word: float = 0.0  # stemmed word TF-IDF cosine, z-scored (char n-grams carry the lexical match)
-    char: float = 0.25  # character n-gram TF-IDF cosine, z-scored
-    semantic: float = 1.0  # sentence-encoder cosine, z-scored
-    role: float = 1.5  # offer names the person's role
-    open: float = 1.5  # offer is open to all roles
-    field: float = 2.0  # offer's fields meet the person's (given, or inferred with probability)
-    format: float = 0.2  # soft preference, never a filter
+    word: float = 0.203  # stemmed word TF-IDF cosine of the needs, z-scored
+    char: float = 0.033  # character n-gram TF-IDF cosine of the needs, z-scored
+    title: float = 0.405  # character n-grams of job title and needs together, z-scored (the title says what fits)
+    semantic: float = 1.016  # sentence-encoder cosine of job title and needs, z-scored
+    role: float = 1.195  # offer names the person's role (either of two)
+    open: float = 1.3  # offer is open to all roles
+    field: float = 2.593  # offer's fields meet the person's (given, or inferred with probability)
+    format: float = 0.333  # soft preference, never a filter
     mmr_lambda: float = 0.9  # relevance vs. novelty in maximal marginal relevance
     duplicate_same_provider: float = 0.35  # character TF-IDF cosine: another edition of one provider's offer
     duplicate_any_provider: float = 0.6  # character TF-IDF cosine: a copied listing of another provider
-    score_scale: float = 1.038  # score = sigmoid(scale * blend + shift) estimates P(grade >= 2),
-    score_shift: float = -7.235  # fitted by logistic regression on the labeled top 50s
+    score_scale: float = 0.896  # score = sigmoid(scale * blend + shift) estimates P(grade >= 2),
+    score_shift: float = -7.444  # fitted by logistic regression on the labeled top 50s
 
     def without(self, *names: str) -> "Weights":
         return replace(self, **{n: 0.0 for n in names})
@@ -44,11 +47,12 @@ class Weights:
 
 DEFAULT_WEIGHTS = Weights()
 # Used when the semantic encoder cannot load: tuned the same way with the semantic signal off.
-LEXICAL_WEIGHTS = Weights(word=0.1, char=0.75, semantic=0.0, role=1.5, open=1.5, field=2.0, format=0.1,
-                          score_scale=0.919, score_shift=-6.235)
+LEXICAL_WEIGHTS = Weights(word=0.274, char=0.098, title=0.745, semantic=0.0, role=1.275, open=1.391, field=2.944,
+                          format=0.381, mmr_lambda=1.0, score_scale=0.866, score_shift=-7.027)
 
-TEXT_SIGNALS = ("word", "char", "semantic")
+TEXT_SIGNALS = ("word", "char", "title", "semantic")
 STRUCTURED_SIGNALS = ("role", "open", "field", "format")
+SIGNALS = (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)
 
 
 def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -61,11 +65,17 @@ def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
-def role_fit(role_targets: np.ndarray, role_index: int | None) -> np.ndarray:
-    """1 where the offer names the person's role, else 0; all 0 when the role is unknown (no boost)."""
-    if role_index is None:
+def standardise_signals(signals: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+    """One profile's signals ready to blend: text signals z-scored over the eligible offers, the rest as they are."""
+    return {name: standardise(signals[name], mask) if name in TEXT_SIGNALS else signals[name] for name in SIGNALS}
+
+
+def role_fit(role_targets: np.ndarray, role_index: int | Sequence[int] | None) -> np.ndarray:
+    """1 where the offer names the person's role (or one of their two), else 0; all 0 when the role is unknown."""
+    indices = [] if role_index is None else np.atleast_1d(role_index)
+    if not len(indices):
         return np.zeros(len(role_targets))
-    return role_targets[:, role_index].astype(float)
+    return role_targets[:, indices].any(axis=1).astype(float)
 
 
 def field_fit(field_matrix: np.ndarray, field_weight: np.ndarray) -> np.ndarray:

@@ -28,6 +28,11 @@ class Offer:
 
     @property
     def text(self) -> str:
+        """What the signals read of an offer: the title counts twice, as titles name the topic most densely.
+
+        (Field labels added to what the encoder reads made the encoder alone better but the engine, whose field
+        signal says as much, no better, and field inference from needs worse: benchmarks/results.md.)
+        """
         return f"{self.title}. {self.title}. {self.description}"
 
     def is_open_to_all(self) -> bool:
@@ -54,6 +59,11 @@ class Profile:
     fields: tuple[str, ...] = field(default_factory=tuple)
     region: str | None = None
     format_preference: str | None = None
+
+    @property
+    def query(self) -> str:
+        """What the sentence encoder reads of a person: the job title says what fits as much as the needs do."""
+        return f"{self.role_title}: {self.needs}" if self.role_title else self.needs
 
 
 def _encodable(text: str) -> bool:

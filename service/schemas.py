@@ -75,6 +75,9 @@ class InterpretedOut(BaseModel):
     role_source: Literal["given", "title", "none"]
     fields: list[str]
     field_source: Literal["given", "inferred"]
+    roles: list[str] = Field(default_factory=list, max_length=2,
+                             description="at most two role codes, primary first (= role): a title that holds two "
+                                         "roles, e.g. a hauptamtliche Bürgermeisterin, is read as leitung and politik")
 
 
 class ReasonOut(BaseModel):

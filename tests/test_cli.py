@@ -80,7 +80,8 @@ def test_recommend_json_for_scripts(tiny_model_dir):
                    "--needs", "Kinder mitreden lassen", "--region", "BY", "--format-preference", "praesenz",
                    "--top-k", "2", "--json", check_rc=0)
     out = json.loads(proc.stdout)
-    assert out["interpreted"] == {"role": "politik", "role_confidence": 1.0, "fields": ["beteiligung", "kinder_jugend"]}
+    assert out["interpreted"] == {"role": "politik", "role_confidence": 1.0, "fields": ["beteiligung", "kinder_jugend"],
+                                  "roles": ["politik"]}
     first = out["recommendations"][0]
     assert first["offer_id"] == "t06" and first["rank"] == 1 and 2 <= len(first["reasons"]) <= 4
     assert {"title", "provider", "offer_type", "format", "region", "cost", "url", "valid_until"} <= set(first)

@@ -1,6 +1,14 @@
+from pathlib import Path
+
+import joblib
 import pytest
 
-from matcher.roles import read_job_titles, train_role_classifier
+from matcher.roles import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
+                           train_role_classifier)
+from matcher.taxonomy import ROLES
+from matcher.text import normalize
+
+HELDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "job_titles_heldout.csv"
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +31,101 @@ def test_job_titles_as_people_write_them(classifier, title, role):
     assert guess.confidence >= classifier.threshold
 
 
+@pytest.mark.parametrize("title, roles", [
+    ("hauptamtliche Bürgermeisterin", ("leitung", "politik")),
+    ("Landrat", ("leitung", "politik")),
+    ("Ortsvorsteher", ("politik",)),
+    ("Amtsleiterin Jugendamt", ("leitung",)),
+    ("Schulsozialarbeiterin", ("fachkraft",)),
+])
+def test_elected_heads_hold_two_roles_and_others_one(classifier, title, roles):
+    guess = classifier.guess([title])[0]
+    assert guess.roles == roles and guess.role == roles[0]
+
+
 @pytest.mark.parametrize("title", ["xyz qwertz", "Bäckermeister", "Pilot"])
 def test_titles_outside_municipal_work_get_no_confident_role(classifier, title):
-    assert classifier.guess([title])[0].role is None
+    guess = classifier.guess([title])[0]
+    assert guess.role is None and guess.roles == ()
+
+
+def test_roles_hold_at_most_two_codes_primary_first_never_repeated(classifier):
+    titles = [r.title for r in read_labeled_titles()] + [r.title for r in read_labeled_titles(HELDOUT)]
+    titles += ["xyz qwertz", "Pilot", "Bürgermeister", "Referentin des Oberbürgermeisters", "Bgm. (ehrenamtlich)"]
+    for guess in classifier.guess(titles):
+        assert len(guess.roles) <= 2 and len(set(guess.roles)) == len(guess.roles)
+        assert guess.roles == () if guess.role is None else guess.roles[0] == guess.role
+        assert set(guess.roles) <= set(ROLES)
+
+
+def test_no_second_role_without_second_roles_in_the_labels():
+    model = RoleClassifier().fit(["Bürgermeisterin", "Ratsmitglied", "Erzieherin"], ["leitung", "politik", "fachkraft"])
+    assert all(len(g.roles) <= 1 for g in model.guess(["Bürgermeisterin", "Landrat"]))
+
+
+def test_a_second_role_never_joins_an_unknown_or_unsure_primary():
+    model = RoleClassifier(threshold=0.99).fit(["Bürgermeisterin", "Amtsleiterin", "Ratsmitglied"],
+                                               ["leitung", "leitung", "politik"], ["politik", None, None])
+    assert model.guess(["Bürgermeisterin"])[0].roles == ()
+
+
+@pytest.mark.parametrize("path", [None, HELDOUT], ids=["train", "heldout"])
+def test_the_label_files_parse_with_valid_codes(path):
+    rows = read_labeled_titles(path) if path else read_labeled_titles()
+    assert all(r.role in ROLES and r.second_role in (None, *ROLES) and r.second_role != r.role for r in rows)
+    assert sum(r.second_role is not None for r in rows) >= 20
+
+
+def test_read_job_titles_still_gives_titles_and_primary_roles():
+    titles, roles = read_job_titles()
+    rows = read_labeled_titles()
+    assert titles == [r.title for r in rows] and roles == [r.role for r in rows]
+    assert roles[titles.index("Bürgermeisterin")] == "leitung"
+
+
+@pytest.mark.parametrize("content, message", [
+    ("title,role,second_role\nBürgermeisterin,leitung,leitung\n", "repeats the role"),
+    ("title,role,second_role\nBürgermeisterin,leitung,buergermeister\n", "unknown role codes"),
+])
+def test_bad_label_files_are_refused(tmp_path, content, message):
+    path = tmp_path / "titles.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        read_labeled_titles(path)
+
+
+def test_a_file_without_the_second_role_column_still_reads(tmp_path):
+    path = tmp_path / "titles.csv"
+    path.write_text("title,role\nLandrat,leitung\n", encoding="utf-8")
+    assert [r.roles for r in read_labeled_titles(path)] == [("leitung",)]
+
+
+def test_train_and_heldout_titles_do_not_overlap():
+    def key(title):  # gender forms, abbreviations and case folded: "OB" is "Oberbürgermeister"
+        return " ".join(normalize(title).split())
+    train = {key(r.title) for r in read_labeled_titles()}
+    assert not [r.title for r in read_labeled_titles(HELDOUT) if key(r.title) in train]
 
 
 def test_the_bundled_title_list_is_large_and_covers_every_role():
     titles, roles = read_job_titles()
     assert len(titles) >= 400
     assert min(roles.count(r) for r in set(roles)) >= 50 and len(set(roles)) == 7
+
+
+def test_heldout_figures_stay_at_the_target(classifier):
+    figures = evaluate_roles(classifier, read_labeled_titles(HELDOUT))
+    assert figures["top1"] >= 0.95 and figures["elected_top1"] >= 0.95
+    assert figures["roles_exact"] >= 0.9 and figures["coverage"] >= 0.9
+
+
+def test_the_head_phrase_ends_before_whose_office_it_is():
+    assert head_phrase("Referentin des Landrats") == "referentin"
+    assert head_phrase("Bürgermeisterin (SPD) der Gemeinde Much") == "bürgermeister"
+
+
+def test_the_classifier_survives_joblib(classifier, tmp_path):
+    joblib.dump(classifier, tmp_path / "roles.joblib")
+    loaded = joblib.load(tmp_path / "roles.joblib")
+    titles = ["Landrätin", "Ortsvorsteherin", "Erzieherin"]
+    assert loaded.guess(titles) == classifier.guess(titles)
