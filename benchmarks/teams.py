@@ -32,7 +32,7 @@ from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, may_attend, recom
 from matcher.metrics import RELEVANT, ndcg_at_k  # noqa: E402
 from matcher.model import fit_model  # noqa: E402
 from matcher.ranking import eligible  # noqa: E402
-from matcher.schema import parse_profile  # noqa: E402
+from matcher.schema import Profile, parse_profile  # noqa: E402
 from matcher.team_relevance import FEATURES, FITTED_AS, MODEL_FILE, TeamRelevance  # noqa: E402
 from matcher.team_relevance import fit as fit_relevance  # noqa: E402
 
@@ -102,7 +102,8 @@ def joined_bm25(model, teams) -> dict[str, list[str]]:
     ranker = BM25Ranker(model.offers)
     out = {}
     for t in teams:
-        scores, mask = ranker.scores([" ".join(query_text(p) for p in t["profiles"])])[0], team_mask(model, t)
+        joined = Profile(needs=" ".join(query_text(p) for p in t["profiles"]))
+        scores, mask = ranker.scores([joined])[0], team_mask(model, t)
         cand = np.flatnonzero(mask)
         order = np.lexsort((model.offer_ids[cand].astype(str), -scores[cand]))
         out[t["id"]] = [model.offer_ids[j] for j in cand[order][:K]]

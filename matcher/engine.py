@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 
 from . import limits
+from .encoder import encode_needs
 from .errors import MatcherInputError, Problem
 from .explain import Reason, build_reasons
 from .model import MatchModel
@@ -129,7 +130,7 @@ def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
     words, chars = model.vectorizer.transform([p.needs for p in profiles])
     queries = [p.query for p in profiles]
     _, query_chars = model.vectorizer.transform(queries)
-    return words, chars, query_chars, model.encoder.encode_queries(queries) if model.semantic else None
+    return words, chars, query_chars, encode_needs(model.encoder, queries) if model.semantic else None
 
 
 def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:

@@ -101,11 +101,12 @@ def shared_need(members: Sequence[Profile]) -> Profile:
     return Profile(needs=" ".join(f"{m.role_title or ''} {m.needs}" for m in members)[:SHARED_NEEDS_CHARS])
 
 
-def may_attend(role_targets: np.ndarray, open_to_all: np.ndarray, role: str | None) -> np.ndarray:
-    """Offers a member of this role may attend: open to all, or naming the role; unknown role: all."""
-    if role is None:
+def may_attend(role_targets: np.ndarray, open_to_all: np.ndarray, role: str | Sequence[str] | None) -> np.ndarray:
+    """Offers a member of this role (or of either of two) may attend: open to all, or naming it; unknown: all."""
+    roles = (role,) if isinstance(role, str) else tuple(role or ())
+    if not roles:
         return np.ones(len(open_to_all), dtype=bool)
-    return open_to_all | role_targets[:, ROLES.index(role)]
+    return open_to_all | role_targets[:, [ROLES.index(r) for r in roles]].any(axis=1)
 
 
 # HIGH LEVEL
@@ -201,7 +202,7 @@ def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str
         mask &= eligible(model.regions, model.expiry_ordinals, m.region, today_ordinal)
     combined = [standardise_signals({n: v[i] for n, v in signals.items()}, mask) for i in range(len(members) + 1)]
     utilities = np.array([topic_utility(blend(comb, topic_weights), mask) for comb in combined[:-1]])
-    attend = np.array([may_attend(model.role_targets, model.open_to_all, it.role) for it in interpretations])
+    attend = np.array([may_attend(model.role_targets, model.open_to_all, it.roles) for it in interpretations])
     members_fit, eligible_ = np.zeros(len(model.offers)), np.flatnonzero(mask)
     members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation)
     features = team_relevance.team_features(

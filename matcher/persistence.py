@@ -15,7 +15,7 @@ from .encoder import check_encoder
 from .errors import ModelLoadError
 from .model import MatchModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: offers encoded with their field labels; role classifier with a second role
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
 

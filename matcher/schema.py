@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from . import limits
 from .errors import MatcherInputError, Problem
-from .taxonomy import COSTS, FIELDS, FORMATS, OFFER_TYPES, REGIONS, ROLES, suggest
+from .taxonomy import COSTS, FIELDS, FORMATS, OFFER_TYPES, REGIONS, ROLES, suggest, taxonomy
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,14 @@ class Offer:
 
     @property
     def text(self) -> str:
-        """What the signals read of an offer: the title counts twice, as titles name the topic most densely.
-
-        (Field labels added to what the encoder reads made the encoder alone better but the engine, whose field
-        signal says as much, no better, and field inference from needs worse: benchmarks/results.md.)
-        """
+        """What the lexical signals read of an offer: the title counts twice, as titles name the topic most densely."""
         return f"{self.title}. {self.title}. {self.description}"
+
+    @property
+    def passage(self) -> str:
+        """What the sentence encoder reads: title, description and the labels of the offer's fields."""
+        fields = ", ".join(taxonomy()["fields"][f]["label"] for f in self.fields)
+        return f"{self.title}. {self.description} Handlungsfelder: {fields}."
 
     def is_open_to_all(self) -> bool:
         return not self.target_roles

@@ -169,3 +169,20 @@ class StemAnalyzer:
 def build_lexicon(texts, min_len: int = _MIN_PART) -> frozenset[str]:
     """All content words of the texts, the vocabulary compound parts must come from."""
     return frozenset(w for t in texts for w in words(t) if len(w) >= min_len)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def sentence_windows(text: str, size: int = 400) -> list[str]:
+    """The text cut at sentence ends into windows of about `size` characters (a longer sentence stays whole)."""
+    windows, current = [], ""
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        if current and len(current) + len(sentence) + 1 > size:
+            windows.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    return [*windows, current] if current else windows or [text]

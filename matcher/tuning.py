@@ -37,10 +37,10 @@ def fit_pairwise(examples: Sequence[tuple[dict, np.ndarray, np.ndarray]], names:
                  C: float = 1.0, seed: int = 0) -> dict[str, float]:
     """One weight per signal name from (standardised signals, grades, eligible mask) per labeled profile."""
     rng = np.random.default_rng(seed)
-    diffs = [profile_pairs(s, g, m, names, rng) for s, g, m in examples]
-    diffs = np.vstack([d for d in diffs if len(d)])
-    if not len(diffs):
+    diffs = [d for d in (profile_pairs(s, g, m, names, rng) for s, g, m in examples) if len(d)]
+    if not diffs:
         raise ValueError("no offer pairs with different grades: the judgments cannot teach an order")
+    diffs = np.vstack(diffs)
     # each pair both ways round, so the classes balance and the fit needs no intercept
     x = np.vstack([diffs, -diffs])
     y = np.r_[np.ones(len(diffs)), np.zeros(len(diffs))]

@@ -43,6 +43,7 @@ def test_ready_is_503_until_a_model_is_loaded(tmp_path):
 def test_recommendations_say_how_the_person_was_read_and_why(client):
     body = client.post("/recommendations", json=GOOD).json()
     assert body["interpreted"]["role"] == "planung" and body["interpreted"]["role_source"] == "title"
+    assert body["interpreted"]["roles"] == ["planung"]
     first = body["recommendations"][0]
     assert first["offer_id"] == "t01" and first["rank"] == 1
     assert {"title", "provider", "offer_type", "format", "region", "cost", "url", "valid_until"} <= set(first)
@@ -228,3 +229,9 @@ def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
         assert reload_if_changed(app, settings)
         assert c.get("/ready").json()["offers"] == 14
         assert c.get("/offers/t14").status_code == 200
+
+
+def test_a_title_that_holds_two_roles_is_read_as_both_with_the_primary_first(client):
+    body = client.post("/recommendations", json={"profile": {"role_title": "Landrätin", "needs": "Kinder beteiligen"},
+                                                 "top_k": 3}).json()
+    assert body["interpreted"]["role"] == "leitung" and body["interpreted"]["roles"] == ["leitung", "politik"]

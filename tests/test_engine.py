@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from matcher import MatcherInputError, Profile, parse_profile, recommend, recommend_many
 from matcher.engine import matched_terms, score_signals
-from matcher.explain import MAX_REASONS, MIN_REASONS, render
+from matcher.explain import MAX_REASONS, MIN_REASONS, Reason, render
 from matcher.taxonomy import FIELDS, ROLES, STATES
 from matcher.text import stem
 
@@ -225,3 +225,45 @@ def test_a_profiles_scores_do_not_depend_on_the_others_in_its_batch(tiny_model):
     single, batched = score_signals(tiny_model, [alone]), score_signals(tiny_model, [alone, other, other])
     for name in ("word", "char", "semantic", "field"):
         assert np.array_equal(single[name][0], batched[name][0]), name  # bit for bit
+
+
+def test_role_fit_counts_both_roles_of_a_mayor(tiny_model):
+    mayor = parse_profile({"role_title": "hauptamtlicher Bürgermeister", "needs": "Kinder sollen mitreden",
+                           "region": "BY"})
+    result = recommend(tiny_model, mayor, 10, today=TODAY)
+    assert result.interpreted.roles == ("leitung", "politik") and result.interpreted.role == "leitung"
+    # an offer aimed at Kommunalpolitik alone counts as naming the mayor's role, and its reason says which
+    politics = [r for r in result.recommendations if r.offer.target_roles == ("politik",)]
+    assert politics and all(Reason("role_match", ("politik",)) in r.reasons for r in politics)
+
+
+class _CountingEncoder:
+    """Encodes a text as a one-hot of its length bucket, and records what it was asked to encode."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.seen = []
+
+    def encode_queries(self, texts):
+        self.seen.append(list(texts))
+        out = np.zeros((len(texts), 4), np.float32)
+        for i, t in enumerate(texts):
+            out[i, min(len(t) // 200, 3)] = 1.0
+        return out
+
+
+def test_long_needs_are_encoded_in_sentence_windows_and_pooled():
+    from matcher.encoder import LONG_QUERY_CHARS, encode_needs
+    encoder = _CountingEncoder()
+    short, long_ = "Kinder beteiligen.", "Der Rat möge beschließen, dass die Verwaltung berichtet. " * 20
+    assert len(long_) >= LONG_QUERY_CHARS
+    emb = encode_needs(encoder, [short, long_])
+    asked = encoder.seen[0]
+    assert asked[0] == short and len(asked) > 2  # the short one whole, the long one in windows
+    assert emb.shape == (2, 4) and np.allclose(np.linalg.norm(emb, axis=1), 1.0)
+    windows = asked[1:]
+    expected = np.zeros(4)
+    for w in windows:
+        expected[min(len(w) // 200, 3)] += 1 / len(windows)
+    assert emb[1] == pytest.approx(expected / np.linalg.norm(expected))

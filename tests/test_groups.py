@@ -8,7 +8,7 @@ from matcher import MatcherInputError, parse_profile
 from matcher.explain import render
 from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, aggregate, average, borda,
                             fair_greedy, least_misery, recommend_group, topic_utility)
-from matcher.taxonomy import OFFER_TYPES
+from matcher.taxonomy import OFFER_TYPES, ROLES
 from matcher.team_relevance import FEATURES, GAINS, TeamRelevance, fit, shipped, team_features
 
 from conftest import run_cli
@@ -235,3 +235,14 @@ def test_group_cli_writes_one_line_per_team_and_skips_bad_teams(tmp_path, tiny_m
     csv_out = tmp_path / "out.csv"
     run_cli("group", src, "--model", tiny_model_dir, "--out", csv_out, "--aggregation", "borda", check_rc=1)
     assert csv_out.read_text(encoding="utf-8-sig").splitlines()[0] == "group_id;rank;offer_id;score;reasons;members;title"
+
+
+def test_a_member_with_two_roles_may_attend_offers_for_either():
+    from matcher.groups import may_attend
+    # offers: for leitung only, for politik only, for fachkraft only, open to all
+    targets = np.zeros((4, len(ROLES)), dtype=bool)
+    targets[0, ROLES.index("leitung")] = targets[1, ROLES.index("politik")] = targets[2, ROLES.index("fachkraft")] = True
+    open_ = np.array([False, False, False, True])
+    assert list(may_attend(targets, open_, ("leitung", "politik"))) == [True, True, False, True]
+    assert list(may_attend(targets, open_, "politik")) == [False, True, False, True]
+    assert list(may_attend(targets, open_, ())) == [True, True, True, True]

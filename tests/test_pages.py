@@ -55,6 +55,16 @@ def test_the_role_can_be_corrected(base_url, chromium):
     assert "Kinderbeteiligung in bayerischen Gemeinden" in page.locator(".card h3").first.inner_text()
 
 
+def test_a_mayor_is_read_as_leitung_and_kommunalpolitik_and_may_correct_it(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/?titel=hauptamtliche+B%C3%BCrgermeisterin&bedarf=Kinder+sollen+mitreden&land=BY")
+    assert "Wir haben Sie als Leitung und Kommunalpolitik eingeordnet" in " ".join(page.inner_text(".reading").split())
+    page.get_by_label("Nicht richtig? Rolle korrigieren:").select_option("politik")
+    page.get_by_role("button", name="Neu suchen").click()
+    page.wait_for_selector(".card")
+    assert "Wir haben Sie als Kommunalpolitikerin oder Kommunalpolitiker eingeordnet" in page.inner_text(".reading")
+
+
 def test_the_page_works_by_keyboard_alone(base_url, chromium):
     page = chromium.new_page()
     page.goto(base_url + "/")

@@ -78,8 +78,9 @@ def test_a_failed_save_keeps_the_old_model(tmp_path, tiny_model, monkeypatch):
     (lambda d: d.mkdir(), "half-written"),
     (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "other"}')), "not written by kommune-matcher"),
     (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "kommune-matcher-model", "format_version": 99}')),
-     "model format 99 found, this matcher reads 1"),
-    (lambda d: (d.mkdir(), (d / CARD).write_text('{"kind": "kommune-matcher-model", "format_version": 1}')),
+     f"model format 99 found, this matcher reads {FORMAT_VERSION}"),
+    (lambda d: (d.mkdir(), (d / CARD).write_text(
+        f'{{"kind": "kommune-matcher-model", "format_version": {FORMAT_VERSION}}}')),
      "half-written"),
     (lambda d: (d.mkdir(), (d / CARD).write_text("{kaputt")), "damaged"),
 ], ids=["missing", "empty-dir", "foreign", "other-version", "no-artifact", "broken-card"])

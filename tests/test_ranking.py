@@ -39,6 +39,14 @@ def test_role_fit_gives_no_boost_when_the_role_is_unknown():
     targets = np.array([[True, False], [False, True]])
     assert list(role_fit(targets, 1)) == [0.0, 1.0]
     assert list(role_fit(targets, None)) == [0.0, 0.0]
+    assert list(role_fit(targets, [])) == [0.0, 0.0]
+
+
+def test_role_fit_counts_either_of_two_roles():
+    # offers: names role 0 only, role 1 only, both, neither
+    targets = np.array([[True, False], [False, True], [True, True], [False, False]])
+    assert list(role_fit(targets, [0, 1])) == [1.0, 1.0, 1.0, 0.0]
+    assert list(role_fit(targets, [1])) == [0.0, 1.0, 1.0, 0.0]
 
 
 def test_field_fit_takes_the_best_weight_among_an_offers_fields():

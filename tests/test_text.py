@@ -50,3 +50,12 @@ def test_analyzer_drops_stop_words_and_folds_spelling_variants():
     analyzer = StemAnalyzer()
     assert analyzer("und die der") == []
     assert analyzer("Prävention") == analyzer("Praevention")
+
+
+def test_sentence_windows_cut_at_sentence_ends_and_keep_every_sentence():
+    from matcher.text import sentence_windows
+    text = "Erster Satz hier. " * 30  # 30 sentences of 17 characters
+    windows = sentence_windows(text, size=100)
+    assert all(len(w) <= 100 for w in windows) and len(windows) == 6  # 5 sentences (89 characters) per window
+    assert " ".join(windows).split() == text.split()
+    assert sentence_windows("Kurz.") == ["Kurz."]
