@@ -123,7 +123,8 @@ def role_rows(model, benches) -> list[list]:
              f["elected_accuracy"], f["elected_roles_exact"]]]
     for b in benches.values():
         read = list(zip(b.interpretations, b.raws, b.gold_roles()))
-        rows.append([f"profiles of '{b.name}'", len(read), "–", sum(it.role is not None for it, _, _ in read) / len(read),
+        rows.append([f"profiles of '{b.name}'", len(read), "–",
+                     sum(it.role is not None for it, _, _ in read) / len(read),
                      sum(it.role == r["gold_role"] for it, r, _ in read) / len(read),
                      sum(it.roles == gold for it, _, gold in read) / len(read)])
     return rows

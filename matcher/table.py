@@ -14,7 +14,8 @@ def describe_reading(result: Result) -> str:
     if it.role is None:
         who = "Rolle nicht sicher erkannt (keine Rollengewichtung)"
     elif len(it.roles) > 1:
-        who = " und ".join(taxonomy()["roles"][r]["label"] for r in it.roles) + f" (Sicherheit {it.role_confidence:.0%})"
+        labels = " und ".join(taxonomy()["roles"][r]["label"] for r in it.roles)
+        who = f"{labels} (Sicherheit {it.role_confidence:.0%})"
     else:
         who = f"{taxonomy()['roles'][it.role]['read_as']} (Sicherheit {it.role_confidence:.0%})"
     how = "angegeben" if it.field_source == "given" else "aus Ihrem Anliegen abgeleitet"

@@ -241,7 +241,8 @@ def test_a_member_with_two_roles_may_attend_offers_for_either():
     from matcher.groups import may_attend
     # offers: for leitung only, for politik only, for fachkraft only, open to all
     targets = np.zeros((4, len(ROLES)), dtype=bool)
-    targets[0, ROLES.index("leitung")] = targets[1, ROLES.index("politik")] = targets[2, ROLES.index("fachkraft")] = True
+    for offer, role in enumerate(("leitung", "politik", "fachkraft")):
+        targets[offer, ROLES.index(role)] = True
     open_ = np.array([False, False, False, True])
     assert list(may_attend(targets, open_, ("leitung", "politik"))) == [True, True, False, True]
     assert list(may_attend(targets, open_, "politik")) == [False, True, False, True]
