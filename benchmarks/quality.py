@@ -41,13 +41,19 @@ def table(title: str, header: list[str], rows: list[list]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def metric_rows(bench, systems: dict[str, dict], subsets) -> list[list]:
+def metric_rows(bench, systems: dict[str, dict], subsets, judged_share: bool = False) -> list[list]:
     rows = []
     for name, ranked in systems.items():
         every = bench.metrics(ranked)
         rows.append([name, *[bench.metrics(ranked, bench.subsets()[s])["ndcg@10"] for s in subsets],
-                     every["recall@10"], every["mrr"]])
+                     every["recall@10"], every["mrr"], *([judged(bench, ranked)] if judged_share else [])])
     return rows
+
+
+def judged(bench, ranked) -> float:
+    """Share of the listed offers that a judge graded (read in full or pooled): unjudged ones count as 0."""
+    listed = [(p, o) for p, ids in ranked.items() for o in ids]
+    return sum(o in bench.grades.get(p, {}) for p, o in listed) / max(1, len(listed))
 
 
 def baselines(bench) -> dict[str, dict]:
@@ -155,7 +161,7 @@ def main() -> None:
                        f"{len(b.judged(b.subsets()['long needs']))} long needs)" for b in benches.values())
     out.append(f"Collections: {counts}. Held out means: everything fitted on judgments (blend weights, "
                f"diversification, score calibration) was fitted on the other collection only.\n")
-    header = ["system", *[f"NDCG@10 {s}" for s in MAIN_SUBSETS], "recall@10", "MRR"]
+    header = ["system", *[f"NDCG@10 {s}" for s in MAIN_SUBSETS], "recall@10", "MRR", "top 10 judged"]
     seg_rows, ablations = [], []
     for test_name in names:
         train_name = next(n for n in names if n != test_name)
@@ -163,7 +169,7 @@ def main() -> None:
         weights = fit_engine(train, DEFAULT_WEIGHTS, list(SIGNALS))
         systems = {ENGINE: test.engine(weights), **baselines(test),
                    "reciprocal rank fusion of the engine's signals": fused(test)}
-        rows = metric_rows(test, systems, MAIN_SUBSETS) + [random_row(test, MAIN_SUBSETS)]
+        rows = metric_rows(test, systems, MAIN_SUBSETS, judged_share=True) + [[*random_row(test, MAIN_SUBSETS), "–"]]
         out.append(table(f"Held out: fitted on '{train_name}', measured on '{test_name}'", header, rows))
         out.append(ratios(rows, MAIN_SUBSETS) + "\n")
         for system in (ENGINE, ENCODER):
