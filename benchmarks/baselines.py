@@ -8,7 +8,6 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.ranking import standardise
-from matcher.taxonomy import label
 
 ROLE_BOOST, OPEN_BOOST, FIELD_BOOST = 1.0, 0.5, 1.0  # fixed by hand, not tuned, for the role-given TF-IDF
 
@@ -102,11 +101,8 @@ class EncoderRanker:
 
     def __init__(self, offers, encoder):
         self.encoder = encoder
-        self.passages = encoder.encode_passages([encoder_passage(o) for o in offers])
+        # Offer.passage is exactly that text, so the run encodes each offer once for the engine and for this
+        self.passages = encoder.encode_passages([o.passage for o in offers])
 
     def scores(self, profiles) -> np.ndarray:
         return self.encoder.encode_queries([query_text(p) for p in profiles]) @ self.passages.T
-
-
-def encoder_passage(offer) -> str:
-    return f"{offer_text(offer)} Handlungsfelder: {', '.join(label('fields', f) for f in offer.fields)}."

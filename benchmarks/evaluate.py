@@ -8,7 +8,7 @@ import numpy as np
 
 from matcher.catalog import read_catalog
 from matcher.encoder import default_encoder
-from matcher.engine import interpret_many, rank, score_signals
+from matcher.engine import rank, score_signals
 from matcher.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
 from matcher.model import fit_model
 from matcher.ranking import eligible
@@ -69,10 +69,6 @@ class Bench:
                 "planning, long": sorted(planning & long_), "frontline, long": sorted(long_ - planning),
                 "planning, short": sorted(planning - long_), "frontline, short": sorted(every - planning - long_),
                 "no fields given": [i for i, r in enumerate(self.raws) if not r.get("fields")]}
-
-    @staticmethod
-    def interpret(model, profiles):
-        return interpret_many(model, profiles)
 
     def gold_roles(self) -> list[tuple[str, ...]]:
         return [tuple(r.get("gold_roles") or [r["gold_role"]]) for r in self.raws]

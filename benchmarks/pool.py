@@ -13,19 +13,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate import fit_engine, load_benches  # noqa: E402
+from evaluate import load_benches  # noqa: E402
 from labeled import COLLECTIONS, HERE  # noqa: E402
-from quality import baselines  # noqa: E402
+from quality import held_out_systems  # noqa: E402
 
-from matcher.ranking import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
+from matcher.ranking import DEFAULT_WEIGHTS  # noqa: E402
 
 
 def main() -> None:
     benches = load_benches(COLLECTIONS)
     for name, test in benches.items():
         train = next(b for n, b in benches.items() if n != name)
-        systems = {"engine": test.engine(fit_engine(train, DEFAULT_WEIGHTS, list(SIGNALS))),
-                   "engine, shipped weights": test.engine(DEFAULT_WEIGHTS), **baselines(test)}
+        systems = {**held_out_systems(train, test), "engine, shipped weights": test.engine(DEFAULT_WEIGHTS)}
         judged = {(p, o) for p, grades in test.grades.items() for o in grades}
         pairs = sorted({(pid, oid) for ranked in systems.values() for pid, ids in ranked.items() for oid in ids
                         if (pid, oid) not in judged})

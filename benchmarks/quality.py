@@ -24,6 +24,7 @@ from baselines import (BM25Ranker, EncoderRanker, RandomRanker, RoleGivenTfidfRa
 from evaluate import cross_validate, fit_engine, load_benches  # noqa: E402
 from labeled import COLLECTIONS, HELDOUT_TITLES, write_results  # noqa: E402
 
+from matcher.engine import interpret_many  # noqa: E402
 from matcher.ranking import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
 from matcher.roles import evaluate_roles, read_labeled_titles  # noqa: E402
 
@@ -57,7 +58,7 @@ def judged(bench, ranked) -> float:
 
 
 def baselines(bench) -> dict[str, dict]:
-    """Every baseline's top 10 on this collection, and the mean of five random rankings' metrics' inputs."""
+    """Every baseline's top 10 on this collection."""
     profiles = bench.profiles
     rankers = [EncoderRanker(bench.offers, bench.model.encoder), BM25Ranker(bench.offers), TfidfRanker(bench.offers),
                RoleGivenTfidfRanker(bench.offers, bench.gold_roles())]
@@ -77,6 +78,12 @@ def fused(bench, names=SIGNALS, k: int = RRF_K) -> dict[str, list[str]]:
             if np.ptp(row[name]) > 0:
                 scores[i] += 1.0 / (k + rankdata(-row[name], method="average"))
     return bench.from_scores(scores)
+
+
+def held_out_systems(train, test) -> dict[str, dict]:
+    """Every system's top 10 on `test`: the engine with what it learns fitted on `train`, the baselines, fusion."""
+    return {ENGINE: test.engine(fit_engine(train, DEFAULT_WEIGHTS, list(SIGNALS))), **baselines(test),
+            "reciprocal rank fusion of the engine's signals": fused(test)}
 
 
 def random_row(bench, subsets) -> list:
@@ -137,12 +144,11 @@ def role_rows(model, benches) -> list[list]:
 
 
 def field_rows(benches) -> list[list]:
-    from evaluate import Bench
     rows = []
     for b in benches.values():
         with_fields = [i for i, r in enumerate(b.raws) if r.get("fields")]
         hidden = [replace(b.profiles[i], fields=()) for i in with_fields]
-        read = Bench.interpret(b.model, hidden)
+        read = interpret_many(b.model, hidden)
         tp = sum(len(set(it.fields) & set(b.raws[i]["fields"])) for it, i in zip(read, with_fields))
         fp = sum(len(set(it.fields) - set(b.raws[i]["fields"])) for it, i in zip(read, with_fields))
         fn = sum(len(set(b.raws[i]["fields"]) - set(it.fields)) for it, i in zip(read, with_fields))
@@ -166,9 +172,7 @@ def main() -> None:
     for test_name in names:
         train_name = next(n for n in names if n != test_name)
         train, test = benches[train_name], benches[test_name]
-        weights = fit_engine(train, DEFAULT_WEIGHTS, list(SIGNALS))
-        systems = {ENGINE: test.engine(weights), **baselines(test),
-                   "reciprocal rank fusion of the engine's signals": fused(test)}
+        systems = held_out_systems(train, test)
         rows = metric_rows(test, systems, MAIN_SUBSETS, judged_share=True) + [[*random_row(test, MAIN_SUBSETS), "–"]]
         out.append(table(f"Held out: fitted on '{train_name}', measured on '{test_name}'", header, rows))
         out.append(ratios(rows, MAIN_SUBSETS) + "\n")

@@ -129,7 +129,7 @@ def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
     """(word and char TF-IDF of the needs, char TF-IDF of title and needs, their embeddings or None), one batch."""
     words, chars = model.vectorizer.transform([p.needs for p in profiles])
     queries = [p.query for p in profiles]
-    _, query_chars = model.vectorizer.transform(queries)
+    query_chars = model.vectorizer.chars_.transform(queries)  # the title signal reads character n-grams only
     return words, chars, query_chars, encode_needs(model.encoder, queries) if model.semantic else None
 
 
