@@ -147,9 +147,9 @@ def score_signals(model: MatchModel, profiles: Sequence[Profile]) -> dict:
     read = read_profiles(model, profiles, words, emb)
     n = len(model.offers)
     return {
-        "word": (words @ model.word_matrix.T).toarray(),
-        "char": (chars @ model.char_matrix.T).toarray(),
-        "title": (query_chars @ model.char_matrix.T).toarray(),
+        "word": (words @ model.word_columns).toarray(),
+        "char": (chars @ model.char_columns).toarray(),
+        "title": (query_chars @ model.char_columns).toarray(),
         # one product per profile: a batched float32 product changes in the last bit with the batch size, and
         # a profile's scores must not depend on which others share its batch (local and Spark engines agree)
         "semantic": (np.array([model.embeddings @ e for e in emb]).reshape(len(profiles), n) if emb is not None

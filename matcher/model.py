@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timezone
 from functools import cached_property
 
@@ -31,6 +32,10 @@ class MatchModel:
     weights: Weights = DEFAULT_WEIGHTS
     card: dict = field(default_factory=dict)
 
+    def __getstate__(self):
+        # only the fitted fields are stored; the cached views below are rebuilt on first use after loading
+        return {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+
     @property
     def semantic(self) -> bool:
         return self.encoder is not None and self.embeddings is not None
@@ -42,6 +47,15 @@ class MatchModel:
     @cached_property
     def index(self) -> dict[str, int]:
         return {o.id: i for i, o in enumerate(self.offers)}
+
+    @cached_property
+    def word_columns(self) -> sparse.csr_matrix:
+        """word_matrix transposed, stored row-major: `queries @ word_columns` converts nothing per request."""
+        return self.word_matrix.T.tocsr()
+
+    @cached_property
+    def char_columns(self) -> sparse.csr_matrix:
+        return self.char_matrix.T.tocsr()
 
     @cached_property
     def role_targets(self) -> np.ndarray:
