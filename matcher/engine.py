@@ -128,9 +128,11 @@ def read_profiles(model: MatchModel, profiles: Sequence[Profile], needs_words, n
 def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
     """(word and char TF-IDF of the needs, char TF-IDF of title and needs, their embeddings or None), one batch."""
     words, chars = model.vectorizer.transform([p.needs for p in profiles])
-    queries = [p.query for p in profiles]
-    query_chars = model.vectorizer.chars_.transform(queries)  # the title signal reads character n-grams only
-    return words, chars, query_chars, encode_needs(model.encoder, queries) if model.semantic else None
+    # the title signal reads character n-grams of title and needs; the encoder reads the needs alone: given the
+    # title too it did no better on the held-out collections (benchmarks/results.md) and took a third longer
+    query_chars = model.vectorizer.chars_.transform([p.query for p in profiles])
+    needs = [p.needs for p in profiles]
+    return words, chars, query_chars, encode_needs(model.encoder, needs) if model.semantic else None
 
 
 def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:

@@ -19,6 +19,9 @@ MAX_FIELDS = 10
 MAX_TEXT_CHARS = 10000
 MAX_BODY_BYTES = 1024 * 1024
 MIN_MEMBERS, MAX_MEMBERS = 2, 12
+# engine requests a service worker holds at once (running or waiting); beyond it 503 + Retry-After. At about
+# 16 requests a second on 2 cores (benchmarks/results_http.md), 16 in line are answered within about a second.
+MAX_WAITING = 16
 
 LIMITS = (
     Limit("top_k", MAX_TOP_K, f"number of offers returned: 1 to {MAX_TOP_K}, default {DEFAULT_TOP_K}"),
@@ -28,4 +31,6 @@ LIMITS = (
     Limit("offer_text", MAX_TEXT_CHARS, f"offer title or description: at most {MAX_TEXT_CHARS} characters"),
     Limit("body", MAX_BODY_BYTES, f"HTTP request body: at most {MAX_BODY_BYTES} bytes"),
     Limit("members", MAX_MEMBERS, f"members of a team: {MIN_MEMBERS} to {MAX_MEMBERS}"),
+    Limit("waiting", MAX_WAITING, f"recommendation requests in the service at once: {MAX_WAITING} by default "
+                                  "(`serve --max-waiting`); beyond it 503 with Retry-After"),
 )

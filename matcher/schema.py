@@ -64,7 +64,7 @@ class Profile:
 
     @property
     def query(self) -> str:
-        """What the sentence encoder reads of a person: the job title says what fits as much as the needs do."""
+        """Job title and needs in one text, for the title signal: the title says what fits as much as the needs do."""
         return f"{self.role_title}: {self.needs}" if self.role_title else self.needs
 
 

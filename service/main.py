@@ -7,6 +7,8 @@ import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from dataclasses import replace
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -15,8 +17,11 @@ from matcher.batch import read_profiles
 from matcher.cache import CachedRecommender
 from matcher.coverage import demand_records
 from matcher.demand import DemandLog
+from matcher.encoder import QueryCache
 
 from . import errors
+from .admission import Admission
+from .headers import SecurityHeaders
 from .middleware import BodyLimit
 from .routes import api, pages
 from .settings import Settings
@@ -35,7 +40,14 @@ def _start(app: FastAPI, model: MatchModel, settings: Settings) -> None:
         log.info("demand of %d profiles read from %s", len(profiles), settings.demand_profiles)
     if settings.demand_db:
         app.state.demand_log = DemandLog(settings.demand_db, settings.demand_retention_days)
-    app.state.recommender = CachedRecommender(model, settings.cache_size)
+    app.state.recommender = recommender(model, settings)
+
+
+def recommender(model: MatchModel, settings: Settings) -> CachedRecommender:
+    """The served model with its caches: results by request, query embeddings by text."""
+    if model.semantic and settings.query_cache_size > 0:
+        model = replace(model, encoder=QueryCache(model.encoder, settings.query_cache_size))
+    return CachedRecommender(model, settings.cache_size)
 
 
 def model_version(model_dir: str) -> str:
@@ -55,7 +67,7 @@ def reload_if_changed(app: FastAPI, settings: Settings) -> bool:
         app.state.model_version = version
         return False
     app.state.model_version = version
-    app.state.recommender = CachedRecommender(model, settings.cache_size)  # one assignment: an atomic swap
+    app.state.recommender = recommender(model, settings)  # one assignment: an atomic swap
     log.info("model reloaded from %s", settings.model_dir)
     return True
 
@@ -109,6 +121,8 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Admission, max_waiting=settings.max_waiting)
+    app.add_middleware(SecurityHeaders)  # added last, so it wraps every answer, the refusals above included
     return app
 
 

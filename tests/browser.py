@@ -22,10 +22,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(model_dir, extra_env=None):
+def server_process(model_dir, extra_env=None, extra_args=()):
+    """(base URL, process) of `matcher serve` once it reports ready; terminated (SIGTERM) on exit."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir),
-                             "--port", str(port)], env={**os.environ, **(extra_env or {})},
+                             "--port", str(port), *extra_args], env={**os.environ, **(extra_env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -38,10 +39,17 @@ def running_server(model_dir, extra_env=None):
                 time.sleep(0.2)
         else:
             raise RuntimeError("server did not become ready")
-        yield base
+        yield base, proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=40)
+
+
+@contextlib.contextmanager
+def running_server(model_dir, extra_env=None, extra_args=()):
+    with server_process(model_dir, extra_env, extra_args) as (base, _):
+        yield base
 
 
 @contextlib.contextmanager

@@ -17,14 +17,15 @@ from ..schemas import GroupIn, GroupOut, OfferOut, RecommendationsIn, Recommenda
 router = APIRouter()
 
 
+# The two probes are async: they run on the event loop, never behind engine requests in the thread pool.
 @router.get("/health", tags=["ops"])
-def health() -> dict:
+async def health() -> dict:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
 @router.get("/ready", tags=["ops"], responses={503: {"description": "the model is not loaded (yet)"}})
-def ready(request: Request):
+async def ready(request: Request):
     """Readiness: 200 once the model is loaded, 503 before (or when loading failed)."""
     recommender = getattr(request.app.state, "recommender", None)
     if recommender is None:

@@ -1,0 +1,80 @@
+"""Admission control: at most a bounded number of requests wait for the engine; beyond it, 503 at once.
+
+The engine (the encoder above all) serves a fixed number of requests per second on a machine. A request admitted
+behind a long line is answered late for everyone; one refused at once with `Retry-After` can come back. Only
+requests that run the engine count: the API's recommendation routes and the pages when they carry a search.
+Health checks, static files and empty forms pass untouched, so API load never starves them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+
+log = logging.getLogger("service")
+
+ENGINE_POSTS = ("/recommendations", "/recommendations/group")
+SEARCH_PAGES = {"/": b"bedarf=", "/team": b"aktion=suchen"}  # a page runs the engine when its query has this
+
+
+def runs_engine(scope) -> bool:
+    path, method = scope["path"], scope["method"]
+    if method == "POST":
+        return path in ENGINE_POSTS
+    marker = SEARCH_PAGES.get(path)
+    return method == "GET" and marker is not None and marker in scope.get("query_string", b"")
+
+
+class Admission:
+    """Pure ASGI middleware counting the engine requests in the service (running or waiting for a thread)."""
+
+    def __init__(self, app, max_waiting: int):
+        self.app, self.max_waiting = app, max_waiting
+        self.active = 0
+        self.shed = 0
+        self.seconds_per_request = 0.1  # running mean, for an honest Retry-After
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not runs_engine(scope):
+            return await self.app(scope, receive, send)
+        if self.active >= self.max_waiting:
+            self.shed += 1
+            if self.shed == 1 or self.shed % 100 == 0:
+                log.warning("overloaded: %d engine requests in the service, %d refused so far",
+                            self.active, self.shed)
+            return await self._refuse(scope, send)
+        self.active += 1  # the event loop is one thread: no lock needed
+        started = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+            self.seconds_per_request += 0.1 * (time.perf_counter() - started - self.seconds_per_request)
+
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.active * self.seconds_per_request))
+
+    async def _refuse(self, scope, send):
+        seconds = self.retry_after()
+        if scope["method"] == "GET":  # a page: German HTML
+            body = OVERLOAD_PAGE.format(seconds=seconds).encode()
+            kind = b"text/html; charset=utf-8"
+        else:
+            body = json.dumps({"detail": [{"type": "overloaded", "loc": [],
+                                           "msg": f"the service is busy; try again in {seconds} s"}]}).encode()
+            kind = b"application/json"
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                                (b"retry-after", str(seconds).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+OVERLOAD_PAGE = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Gerade ausgelastet – kommune-matcher</title>
+<link rel="stylesheet" href="/static/style.css"></head>
+<body><main class="container"><h1>Gerade ausgelastet</h1>
+<p>Im Moment suchen sehr viele Menschen gleichzeitig. Bitte versuchen Sie es in {seconds} Sekunden noch einmal
+&ndash; Ihre Eingaben stehen noch in der Adresse dieser Seite; laden Sie sie einfach neu.</p>
+<p><a href="/">Zur Startseite</a></p></main></body></html>
+"""
