@@ -78,12 +78,27 @@ def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None
     _check_start(path, head)
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     if _is_jsonl(path, text):
-        if text.lstrip().startswith("["):
+        if _one_json_array(text):
             raise file_error("file is one JSON array; expected JSON Lines (one JSON object per line)",
                              "wrong_format")
         return "jsonl", _jsonl_records(path)
     header = next((line for line in text.splitlines() if line.strip()), "")
     return "csv", _csv_records(path, _delimiter(header))
+
+
+def _one_json_array(text: str) -> bool:
+    """The file opens a JSON array of records (over several lines, or objects on the first): not JSON Lines.
+
+    A first line that is a small array of its own (`[]`) is one bad record, and the good lines after it count.
+    """
+    first = text.lstrip().split("\n", 1)[0]
+    if not first.startswith("["):
+        return False
+    try:
+        value = json.loads(first)
+    except ValueError:
+        return True
+    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
 
 
 def _is_jsonl(path: Path, text: str) -> bool:

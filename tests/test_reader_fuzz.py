@@ -15,7 +15,7 @@ GOOD_OFFER = {"id": "gut-1", "title": "Jugendbeteiligung planen", "description":
               "provider": "Institut", "target_roles": "planung", "fields": "beteiligung",
               "offer_type": "fortbildung", "format": "online", "region": "bund", "cost": "kostenfrei"}
 GOOD_PROFILE = {"id": "gut-1", "role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
