@@ -15,6 +15,8 @@ from matcher.taxonomy import FIELDS, STATES
 from ..schemas import GroupIn, GroupOut, OfferOut, RecommendationsIn, RecommendationsOut
 
 router = APIRouter()
+BODY_ERRORS = {400: {"description": "body that cannot be read at all (not UTF-8)"},
+               413: {"description": "body over the size limit"}, 422: {"description": "invalid input"}}
 
 
 # The two probes are async: they run on the event loop, never behind engine requests in the thread pool.
@@ -36,7 +38,7 @@ async def ready(request: Request):
 
 
 @router.post("/recommendations", response_model=RecommendationsOut, tags=["recommendations"],
-             responses={413: {"description": "body over the size limit"}, 422: {"description": "invalid input"}})
+             responses=BODY_ERRORS)
 def recommend(body: RecommendationsIn, recommender: RecommenderDep, demand: DemandDep) -> RecommendationsOut:
     """Offers for one person: how the engine read them, and the top_k offers with German reasons."""
     profile = body.profile.to_domain()
@@ -46,7 +48,7 @@ def recommend(body: RecommendationsIn, recommender: RecommenderDep, demand: Dema
 
 
 @router.post("/recommendations/group", response_model=GroupOut, tags=["recommendations"],
-             responses={413: {"description": "body over the size limit"}, 422: {"description": "invalid input"}})
+             responses=BODY_ERRORS)
 def recommend_for_group(body: GroupIn, model: ModelDep, demand: DemandDep) -> GroupOut:
     """Offers a team of one municipality can take up together, with team reasons and per-member fit."""
     members = body.to_domain()
