@@ -18,43 +18,16 @@ sys.path.insert(0, str(_HERE.parent))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import urllib.request  # noqa: E402
-
 import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
 import httpx  # noqa: E402
 
 from benchmarks.labeled import ROOT, ensure_model, load_profiles, write_results  # noqa: E402
+from benchmarks.serving import free_port, pct, start  # noqa: E402
 from matcher import load, parse_profile, recommend  # noqa: E402
 from matcher.groups import recommend_group  # noqa: E402
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(cmd: list[str], env: dict, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
-            return proc
-        except urllib.error.HTTPError as exc:  # the hello app has no /ready: a 404 means it is up
-            if exc.code == 404:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server {cmd} did not start")
 
 
 async def load_run(url: str, bodies: list[dict], n: int, concurrency: int) -> tuple[float, list[float]]:
@@ -76,11 +49,6 @@ async def load_run(url: str, bodies: list[dict], n: int, concurrency: int) -> tu
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - start_t
     return n / elapsed, latencies
-
-
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def in_process(name: str, call, args) -> list:
@@ -121,8 +89,11 @@ def main() -> None:
             in_process("in process (recommend_group, team)",
                        lambda i: recommend_group(model, team_profiles[i % len(team_profiles)], 10), args)]
     servers = {
-        "service, no cache": ([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir)],
-                              {"KOMMUNE_MATCHER_CACHE_SIZE": "0"}),
+        # admission control off (--max-waiting 1000), so that these rows measure the engine's queue as it is;
+        # benchmarks/reliability.py measures the service with it on
+        "service, no cache": ([sys.executable, "-m", "matcher.cli", "serve", "--model", str(model_dir),
+                               "--max-waiting", "1000"],
+                              {"KOMMUNE_MATCHER_CACHE_SIZE": "0", "KOMMUNE_MATCHER_QUERY_CACHE_SIZE": "0"}),
         "hello-world FastAPI": ([sys.executable, "-m", "uvicorn", "benchmarks.hello_app:app", "--log-level",
                                  "warning"], {}),
     }

@@ -10,9 +10,10 @@ import logging
 import sys
 
 from . import limits
-from .errors import MatcherInputError, ModelLoadError, Problem
+from .errors import MatcherInputError, ModelLoadError, ModelSaveError, Problem
 
 OK, BAD_DATA, USAGE = 0, 1, 2
+CANNOT_WRITE = 3  # the machine refused (disk full, no permission): neither the data's fault nor the call's
 
 
 def _top_k(value: str) -> int:
@@ -321,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     except ModelLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_DATA
+    except ModelSaveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return CANNOT_WRITE
     except MatcherInputError as exc:
         print("error: invalid input:", file=sys.stderr)
         _print_problems(exc.problems)

@@ -5,7 +5,8 @@
     ValueError, AttributeError
      └── NotFittedError           an estimator was used before fit
     OSError
-     └── ModelLoadError           a model directory that is missing, half-written or of another format
+     ├── ModelLoadError           a model directory that is missing, half-written or of another format
+     └── ModelSaveError           a model that cannot be written (disk full, no permission); the old one is kept
 """
 from __future__ import annotations
 
@@ -57,3 +58,7 @@ class NotFittedError(ValueError, AttributeError):
 
 class ModelLoadError(OSError):
     """Raised when a model directory cannot be loaded; the message says why and what to do."""
+
+
+class ModelSaveError(OSError):
+    """Raised when a model cannot be written; the previous model in that directory is left as it was."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import joblib
 
 from .encoder import check_encoder
-from .errors import ModelLoadError
+from .errors import ModelLoadError, ModelSaveError
 from .model import MatchModel
 
 FORMAT_VERSION = 2  # 2: offers encoded with their field labels; role classifier with a second role
@@ -37,10 +37,13 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     directory = Path(directory)
     if directory.exists() or directory.is_symlink():
         _check_replaceable(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
     card = {"kind": KIND, "format_version": FORMAT_VERSION, "package_version": package_version(),
             "catalog_sha256": catalog_sha256, "weights": model.weights.to_dict(), **model.card}
-    version = Path(tempfile.mkdtemp(prefix=f".{directory.name}.v-", dir=directory.parent))
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        version = Path(tempfile.mkdtemp(prefix=f".{directory.name}.v-", dir=directory.parent))
+    except OSError as exc:
+        raise _cannot_write(directory, exc) from exc
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
         joblib.dump(model, version / ARTIFACT, compress=3)
@@ -56,13 +59,20 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
             os.rename(directory, aside)
             previous = aside
         os.replace(link, directory)  # the atomic swap
-    except BaseException:
+    except BaseException as exc:
         link.unlink(missing_ok=True)
         shutil.rmtree(version, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: say so, not how joblib noticed
+            raise _cannot_write(directory, exc) from exc
         raise
     if previous is not None and previous != version:
         shutil.rmtree(previous, ignore_errors=True)
     return directory
+
+
+def _cannot_write(directory: Path, exc: OSError) -> ModelSaveError:
+    kept = "the previous model is kept" if directory.exists() else "nothing was written"
+    return ModelSaveError(f"cannot write the model beside {str(directory)!r}: {exc.strerror or exc}; {kept}")
 
 
 def _check_replaceable(directory: Path) -> None:

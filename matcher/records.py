@@ -87,18 +87,18 @@ def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None
 
 
 def _one_json_array(text: str) -> bool:
-    """The file opens a JSON array of records (over several lines, or objects on the first): not JSON Lines.
+    """The file is a JSON array of records (over several lines, or all on one line): not JSON Lines.
 
-    A first line that is a small array of its own (`[]`) is one bad record, and the good lines after it count.
+    A first line that is an array of its own, followed by more lines, is one bad record: the good lines count.
     """
-    first = text.lstrip().split("\n", 1)[0]
+    first, _, rest = text.lstrip().partition("\n")
     if not first.startswith("["):
         return False
     try:
-        value = json.loads(first)
+        json.loads(first)
     except ValueError:
         return True
-    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    return not rest.strip()
 
 
 def _is_jsonl(path: Path, text: str) -> bool:

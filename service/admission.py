@@ -7,6 +7,7 @@ Health checks, static files and empty forms pass untouched, so API load never st
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
@@ -14,6 +15,10 @@ import time
 
 log = logging.getLogger("service")
 
+# Engine requests that run at once; the others wait their turn on the event loop, first come first served. Two
+# keep both cores busy (the encoder is native code); more only make every request slower and, holding the GIL
+# in turn, starve the event loop that answers /health.
+RUNNING = 2
 ENGINE_POSTS = ("/recommendations", "/recommendations/group")
 SEARCH_PAGES = {"/": b"bedarf=", "/team": b"aktion=suchen"}  # a page runs the engine when its query has this
 
@@ -27,13 +32,14 @@ def runs_engine(scope) -> bool:
 
 
 class Admission:
-    """Pure ASGI middleware counting the engine requests in the service (running or waiting for a thread)."""
+    """Pure ASGI middleware: admits at most max_waiting engine requests, of which `running` run at once."""
 
-    def __init__(self, app, max_waiting: int):
+    def __init__(self, app, max_waiting: int, running: int = RUNNING):
         self.app, self.max_waiting = app, max_waiting
+        self.turns = asyncio.Semaphore(running)
         self.active = 0
         self.shed = 0
-        self.seconds_per_request = 0.1  # running mean, for an honest Retry-After
+        self.seconds_per_request = 0.1  # running mean of an admitted request's time in the service
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not runs_engine(scope):
@@ -47,13 +53,15 @@ class Admission:
         self.active += 1  # the event loop is one thread: no lock needed
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send)
+            async with self.turns:
+                await self.app(scope, receive, send)
         finally:
             self.active -= 1
             self.seconds_per_request += 0.1 * (time.perf_counter() - started - self.seconds_per_request)
 
     def retry_after(self) -> int:
-        return max(1, math.ceil(self.active * self.seconds_per_request))
+        """Seconds until a place is likely free: within one request's time in the service, a running one ends."""
+        return max(1, math.ceil(self.seconds_per_request))
 
     async def _refuse(self, scope, send):
         seconds = self.retry_after()

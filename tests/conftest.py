@@ -21,6 +21,16 @@ def run_cli(*args, check_rc=None, env_update=None, **kwargs):
     return proc
 
 
+def wait_until_ready(client, tries: int = 200) -> None:
+    """Poll /ready of an app that loads its model in the background (a TestClient)."""
+    import time
+    for _ in range(tries):
+        if client.get("/ready").status_code == 200:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the model did not load")
+
+
 @pytest.fixture(scope="session")
 def tiny_model():
     from matcher import fit_model, read_catalog

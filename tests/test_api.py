@@ -208,10 +208,8 @@ def test_group_input_errors_name_the_field(client, change, loc, type_):
 
 
 def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
-    import time
-
     from matcher import fit_model, read_catalog, save
-    from conftest import TINY_CATALOG
+    from conftest import TINY_CATALOG, wait_until_ready
     from service.main import reload_if_changed
     offers, _ = read_catalog(TINY_CATALOG)
     model_dir = tmp_path / "m"
@@ -219,10 +217,7 @@ def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
     settings = Settings(model_dir=str(model_dir), reload_seconds=0)
     app = create_app(settings=settings)
     with TestClient(app) as c:
-        for _ in range(100):
-            if c.get("/ready").status_code == 200:
-                break
-            time.sleep(0.05)
+        wait_until_ready(c)
         assert c.get("/ready").json()["offers"] == 5
         assert not reload_if_changed(app, settings)
         save(fit_model(offers, encoder=None), model_dir)
