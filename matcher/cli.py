@@ -309,7 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="days the demand log keeps (0 = forever)")
     p.add_argument("--max-waiting", type=_positive, default=limits.MAX_WAITING,
                    help=f"engine requests in the service at once, per worker, before it answers 503 with "
-                        f"Retry-After (default {limits.MAX_WAITING}: an admitted request is answered within about 1 s)")
+                        f"Retry-After (default {limits.MAX_WAITING}: an admitted request is answered well within 2 s)")
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -19,9 +19,9 @@ MAX_FIELDS = 10
 MAX_TEXT_CHARS = 10000
 MAX_BODY_BYTES = 1024 * 1024
 MIN_MEMBERS, MAX_MEMBERS = 2, 12
-# engine requests a service worker holds at once (running or waiting); beyond it 503 + Retry-After. At about
-# 16 requests a second on 2 cores (benchmarks/results_http.md), 16 in line are answered within about a second.
-MAX_WAITING = 16
+# engine requests a service worker holds at once (two running, the rest waiting); beyond it 503 + Retry-After.
+# At 10 to 16 requests a second on 2 cores (benchmarks/reliability.md), 8 in line are answered well within 2 s.
+MAX_WAITING = 8
 
 LIMITS = (
     Limit("top_k", MAX_TOP_K, f"number of offers returned: 1 to {MAX_TOP_K}, default {DEFAULT_TOP_K}"),
