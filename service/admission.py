@@ -8,10 +8,11 @@ Health checks, static files and empty forms pass untouched, so API load never st
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import time
+
+from .middleware import send_body, send_error
 
 log = logging.getLogger("service")
 
@@ -65,18 +66,12 @@ class Admission:
 
     async def _refuse(self, scope, send):
         seconds = self.retry_after()
+        retry = ((b"retry-after", str(seconds).encode()),)
         if scope["method"] == "GET":  # a page: German HTML
-            body = OVERLOAD_PAGE.format(seconds=seconds).encode()
-            kind = b"text/html; charset=utf-8"
+            await send_body(send, 503, b"text/html; charset=utf-8", OVERLOAD_PAGE.format(seconds=seconds).encode(),
+                            retry)
         else:
-            body = json.dumps({"detail": [{"type": "overloaded", "loc": [],
-                                           "msg": f"the service is busy; try again in {seconds} s"}]}).encode()
-            kind = b"application/json"
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(seconds).encode())]})
-        await send({"type": "http.response.body", "body": body})
-
+            await send_error(send, 503, "overloaded", [], f"the service is busy; try again in {seconds} s", retry)
 
 OVERLOAD_PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>Gerade ausgelastet – kommune-matcher</title>

@@ -5,9 +5,8 @@ import logging
 import os
 import threading
 from contextlib import asynccontextmanager
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles

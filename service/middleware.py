@@ -1,4 +1,5 @@
-"""Refuse oversized request bodies with 413 before anything parses them (pure ASGI, so streaming bodies count too)."""
+"""Refuse oversized request bodies with 413 before anything parses them (pure ASGI, so streaming bodies count too),
+and the JSON answers that middleware gives before the app sees a request."""
 from __future__ import annotations
 
 import json
@@ -52,7 +53,17 @@ class BodyLimit:
 
     @staticmethod
     async def _answer(send, status: int, type_: str, msg: str):
-        body = json.dumps({"detail": [{"type": type_, "loc": ["body"], "msg": msg}]}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, status, type_, ["body"], msg)
+
+
+async def send_error(send, status: int, type_: str, loc: list, msg: str, headers: tuple = ()) -> None:
+    """An error answered by middleware, before the app: the service's JSON {"detail": [{type, loc, msg}]}."""
+    body = json.dumps({"detail": [{"type": type_, "loc": loc, "msg": msg}]}).encode()
+    await send_body(send, status, b"application/json", body, headers)
+
+
+async def send_body(send, status: int, content_type: bytes, body: bytes, headers: tuple = ()) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": body})
