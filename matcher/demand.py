@@ -11,7 +11,8 @@ import queue
 import threading
 from datetime import date, timedelta
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .coverage import DemandRecord
 from .engine import Interpretation
@@ -57,7 +58,12 @@ class DemandLog:
     def _create_engine(self):
         args = {"check_same_thread": False} if self.url.startswith("sqlite") else {}
         engine = create_engine(self.url, connect_args=args, pool_pre_ping=True)
-        metadata.create_all(engine)
+        try:
+            metadata.create_all(engine)
+        except SQLAlchemyError:
+            # another process (a service, a CLI run) created the table between the check and the CREATE
+            if not inspect(engine).has_table(requests.name):
+                raise
         self._engine = engine  # only a database that has the table counts as connected
         self._delete_expired(date.today())
         return engine
