@@ -6,14 +6,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from matcher.catalog import read_catalog
-from matcher.encoder import default_encoder
-from matcher.engine import rank, score_signals
-from matcher.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from matcher.core import PLANNING_SIDE
+from matcher.io import read_catalog
 from matcher.model import fit_model
-from matcher.ranking import eligible
-from matcher.taxonomy import PLANNING_SIDE
-from matcher.tuning import fit_weights
+from matcher.ranking import fit_weights, ndcg_at_k, rank, recall_at_k, reciprocal_rank, score, top_k
+from matcher.text import default_encoder
 
 from labeled import TODAY, load_judgments, load_profiles
 
@@ -51,12 +48,11 @@ class Bench:
         self.model = fit_model(self.offers, encoder=encoder)
         self.profiles, self.raws = load_profiles(collection.profiles)
         self.grades = load_judgments(collection.judgments)
-        signals = score_signals(self.model, self.profiles)
-        self.interpretations = signals.pop("interpretations")
-        self.rows = [{name: values[i] for name, values in signals.items()} for i in range(len(self.profiles))]
+        self.people = score(self.model, self.profiles)
+        self.interpretations = [person.interpretation for person in self.people]
+        self.rows = [person.raw for person in self.people]
         self.today = TODAY.toordinal()
-        self.masks = [eligible(self.model.regions, self.model.expiry_ordinals, p.region, self.today)
-                      for p in self.profiles]
+        self.masks = [self.model.eligible(p.region, self.today) for p in self.profiles]
         ids = self.model.offer_ids
         self.grade_rows = [np.array([self.grades.get(p.id, {}).get(i, 0) for i in ids]) for p in self.profiles]
 
@@ -77,20 +73,14 @@ class Bench:
         ids = self.model.offer_ids
         out = {}
         for i in subset if subset is not None else range(len(self.profiles)):
-            chosen, _, _ = rank(self.model, self.profiles[i].region, self.rows[i], K, self.today, weights,
-                                diversified)
-            out[self.profiles[i].id] = [ids[j] for j in chosen]
+            ranking = rank(self.model, self.people[i], K, self.today, weights, diversified)
+            out[self.profiles[i].id] = [ids[j] for j in ranking.chosen]
         return out
 
     def from_scores(self, scores: np.ndarray) -> dict[str, list[str]]:
         """Rank by a baseline's scores under the same hard rules (region, expiry), ties by id."""
         ids = self.model.offer_ids
-        out = {}
-        for i, p in enumerate(self.profiles):
-            cand = np.flatnonzero(self.masks[i])
-            order = np.lexsort((ids[cand].astype(str), -scores[i, cand]))
-            out[p.id] = [ids[j] for j in cand[order][:K]]
-        return out
+        return {p.id: [ids[j] for j in top_k(scores[i], ids, K, self.masks[i])] for i, p in enumerate(self.profiles)}
 
     def judged(self, subset=None) -> list[int]:
         """Profiles with at least one relevant offer (NDCG is undefined otherwise)."""

@@ -27,7 +27,7 @@ import httpx  # noqa: E402
 from benchmarks.labeled import ROOT, ensure_model, load_profiles, write_results  # noqa: E402
 from benchmarks.serving import free_port, pct, start  # noqa: E402
 from matcher import load, parse_profile, recommend  # noqa: E402
-from matcher.groups import recommend_group  # noqa: E402
+from matcher.teams import recommend_group  # noqa: E402
 
 
 async def load_run(url: str, bodies: list[dict], n: int, concurrency: int) -> tuple[float, list[float]]:

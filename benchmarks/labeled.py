@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from matcher.schema import Profile, parse_profile
+from matcher.core import Profile, parse_profile
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -17,7 +17,7 @@ from evaluate import load_benches  # noqa: E402
 from labeled import COLLECTIONS, HERE  # noqa: E402
 from quality import held_out_systems  # noqa: E402
 
-from matcher.ranking import DEFAULT_WEIGHTS  # noqa: E402
+from matcher.model import DEFAULT_WEIGHTS  # noqa: E402
 
 
 def main() -> None:

@@ -24,9 +24,9 @@ from baselines import (BM25Ranker, EncoderRanker, RandomRanker, RoleGivenTfidfRa
 from evaluate import cross_validate, fit_engine, load_benches  # noqa: E402
 from labeled import COLLECTIONS, HELDOUT_TITLES, write_results  # noqa: E402
 
-from matcher.engine import interpret_many  # noqa: E402
-from matcher.ranking import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
-from matcher.roles import evaluate_roles, read_labeled_titles  # noqa: E402
+from matcher.ranking import interpret_many  # noqa: E402
+from matcher.model import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
+from matcher.model import evaluate_roles, read_labeled_titles  # noqa: E402
 
 ENGINE = "kommune-matcher"
 ENCODER = EncoderRanker.name

@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,16 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import BM25Ranker, query_text  # noqa: E402
 from labeled import CATALOG, HERE, TODAY, write_results  # noqa: E402
 
-from matcher.catalog import read_catalog  # noqa: E402
-from matcher.engine import blended, score_signals, select, weights_for  # noqa: E402
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, may_attend, recommend_group,  # noqa: E402
-                            shared_need, team_signals)
-from matcher.metrics import RELEVANT, ndcg_at_k  # noqa: E402
+from matcher.core import Profile, parse_profile  # noqa: E402
+from matcher.io import read_catalog  # noqa: E402
 from matcher.model import fit_model  # noqa: E402
-from matcher.ranking import eligible  # noqa: E402
-from matcher.schema import Profile, parse_profile  # noqa: E402
-from matcher.team_relevance import FEATURES, FITTED_AS, MODEL_FILE, TeamRelevance  # noqa: E402
-from matcher.team_relevance import fit as fit_relevance  # noqa: E402
+from matcher.ranking import (RELEVANT, blend, ndcg_at_k, score, select, standardise_signals, top_k,  # noqa: E402
+                             weights_for)
+from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TeamRelevance, may_attend,  # noqa: E402
+                           recommend_group, relevance, shared_need, team_signals)
+from matcher.text import QueryCache  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
 JUDGMENTS = HERE / "data" / "team_judgments.jsonl"
@@ -47,19 +46,6 @@ CHOICE_OPEN = 0.85
 # L2 regularisation of the team relevance model, chosen on the 48 teams of rounds 1-2 before round 3 was
 # written (LOO-CV NDCG@10 of average: C 0.3: 0.856, 1.0: 0.859, 3.0: 0.860).
 C = 3.0
-
-
-def cache_signals():
-    """Members' signals depend only on the profiles: compute them once for every fold, bonus and strategy."""
-    import matcher.groups
-    original, memo = matcher.groups.score_signals, {}
-
-    def cached(model, profiles):
-        key = (id(model), tuple(profiles))
-        if key not in memo:
-            memo[key] = original(model, profiles)
-        return dict(memo[key])
-    matcher.groups.score_signals = cached
 
 
 def load_teams():
@@ -77,12 +63,11 @@ def load_teams():
 
 def joined_query(model, team) -> list[str]:
     """Baseline: all members' titles and needs as one person's query, no role, the team's hard rules."""
-    signals = score_signals(model, [shared_need(team["profiles"])])
-    signals.pop("interpretations")
+    person = score(model, [shared_need(team["profiles"])])[0]
     mask = team_mask(model, team)
     weights = weights_for(model)
-    scores, _ = blended(model, {n: v[0] for n, v in signals.items()}, mask, weights)
-    return [model.offer_ids[i] for i in select(model, scores, mask, K, weights)]
+    scores = blend(standardise_signals(person.raw, mask), weights)
+    return [model.offer_ids[i] for i in select(model.offer_index, scores, mask, K, weights)]
 
 
 def lexical_fallback(offers, teams, grades) -> str:
@@ -104,9 +89,7 @@ def joined_bm25(model, teams) -> dict[str, list[str]]:
     for t in teams:
         joined = Profile(needs=" ".join(query_text(p) for p in t["profiles"]))
         scores, mask = ranker.scores([joined])[0], team_mask(model, t)
-        cand = np.flatnonzero(mask)
-        order = np.lexsort((model.offer_ids[cand].astype(str), -scores[cand]))
-        out[t["id"]] = [model.offer_ids[j] for j in cand[order][:K]]
+        out[t["id"]] = [model.offer_ids[j] for j in top_k(scores, model.offer_ids, K, mask)]
     return out
 
 
@@ -148,7 +131,7 @@ def evaluate(model, teams, grades, ranked_by_team):
 def team_mask(model, team) -> np.ndarray:
     mask = np.ones(len(model.offers), dtype=bool)
     for p in team["profiles"]:
-        mask &= eligible(model.regions, model.expiry_ordinals, p.region, TODAY.toordinal())
+        mask &= model.eligible(p.region, TODAY.toordinal())
     return mask
 
 
@@ -199,7 +182,7 @@ def team_data(model, teams, grades, strategy):
 
 
 def fitted(rows, chosen) -> TeamRelevance:
-    return fit_relevance(np.vstack([rows[i][0] for i in chosen]), np.concatenate([rows[i][1] for i in chosen]), C)
+    return relevance.fit(np.vstack([rows[i][0] for i in chosen]), np.concatenate([rows[i][1] for i in chosen]), C)
 
 
 def ranked_lists(model, teams, strategy, relevance: dict, bonus) -> dict[str, list[str]]:
@@ -230,23 +213,24 @@ def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
 def write_model(model, teams, grades) -> None:
     """Fit the shipped team relevance model on every labeled team, one per aggregation strategy."""
     everyone_ = range(len(teams))
-    out = {"features": list(FEATURES), "C": C, "fitted_on": {
+    out = {"features": list(relevance.FEATURES), "C": C, "fitted_on": {
         "teams": len(teams), "members": sum(len(t["members"]) for t in teams),
         "judgments": sum(len(g) for g in grades.values()), "catalog": CATALOG.name},
         "strategies": {s: fitted(team_data(model, teams, grades, s), everyone_).to_dict()
-                       for s in AGGREGATIONS if s not in FITTED_AS}}
-    MODEL_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {MODEL_FILE}")
+                       for s in AGGREGATIONS if s not in relevance.FITTED_AS}}
+    relevance.MODEL_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {relevance.MODEL_FILE}")
 
 
 def main() -> None:
     started = time.time()
     offers, _ = read_catalog(CATALOG)
+    # members' embeddings depend only on their needs: each is encoded once for every fold, bonus and strategy
     model = fit_model(offers)
+    model = replace(model, encoder=QueryCache(model.encoder, maxsize=1_000_000))
     teams, grades = load_teams()
     rounds = np.array([t.get("round", 1) for t in teams])
     earlier = rounds < rounds.max()  # the newest round is held out for the "newest teams" column
-    cache_signals()
     if "--fit" in sys.argv:
         write_model(model, teams, grades)
         return

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate import MMR_LAMBDAS, load_benches  # noqa: E402
 from labeled import COLLECTIONS  # noqa: E402
 
-from matcher.ranking import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
-from matcher.tuning import fit_weights  # noqa: E402
+from matcher.model import DEFAULT_WEIGHTS, SIGNALS  # noqa: E402
+from matcher.ranking import fit_weights  # noqa: E402
 
 
 def fit_on_all(benches, start, names):

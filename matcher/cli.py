@@ -1,6 +1,8 @@
 """The `matcher` command line: argparse and one library call per subcommand.
 
-Exit codes: 0 ok, 1 bad data (reported; good records kept), 2 usage.
+Exit codes, chosen by the type of error: 0 ok, 1 bad data (MatcherInputError, ModelLoadError; reported, good
+records kept), 2 usage (ArgumentError, argparse), 3 the environment failed (UnavailableError: Spark, a database;
+ModelSaveError: a full disk; the previous results are kept).
 """
 from __future__ import annotations
 
@@ -9,15 +11,14 @@ import json
 import logging
 import sys
 
-from . import limits
-from .errors import MatcherInputError, ModelLoadError, ModelSaveError, Problem
+from .core import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, Problem, UnavailableError,
+                   check_top_k, limits)
 
 OK, BAD_DATA, USAGE = 0, 1, 2
-CANNOT_WRITE = 3  # the machine refused (disk full, no permission): neither the data's fault nor the call's
+UNAVAILABLE = 3  # the machine or a service refused (disk full, no Java, no database): neither the data's fault nor the call's
 
 
 def _top_k(value: str) -> int:
-    from .engine import check_top_k
     try:
         return check_top_k(value)
     except MatcherInputError as exc:
@@ -30,7 +31,7 @@ def _print_problems(problems, stream=sys.stderr) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .catalog import read_catalog
+    from .io import read_catalog
     try:
         offers, problems = read_catalog(args.catalog)
     except MatcherInputError as exc:
@@ -47,9 +48,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from .catalog import file_sha256, read_catalog
-    from .model import fit_model
-    from .persistence import save
+    from .io import file_sha256, read_catalog
+    from .model import fit_model, save
     try:
         offers, problems = read_catalog(args.catalog)
     except MatcherInputError as exc:
@@ -69,25 +69,26 @@ def cmd_train(args) -> int:
 
 
 def _load(path):
-    from .persistence import load
+    from .model import load
     return load(path)
 
 
 def cmd_recommend(args) -> int:
-    from .batch import result_to_dict
-    from .engine import recommend
-    from .schema import parse_profile
-    from .table import render_result
+    from .core import parse_profile
+    from .io import offer_summary, render_result, result_to_dict
+    from .ranking import recommend
     model = _load(args.model)
     raw = {"role": args.role, "role_title": args.role_title, "fields": args.fields, "needs": args.needs,
            "region": args.region, "format_preference": args.format_preference}
-    profile = parse_profile({k: v for k, v in raw.items() if v is not None})
+    try:
+        profile = parse_profile({k: v for k, v in raw.items() if v is not None})
+    except MatcherInputError as exc:  # the profile comes from the arguments
+        raise ArgumentError(exc.problems) from None
     result = recommend(model, profile, args.top_k)
     if args.json:
         record = result_to_dict(result)
         for rec, full in zip(record["recommendations"], result.recommendations):
-            rec.update({k: v for k, v in full.offer.to_dict().items()
-                        if k in ("title", "provider", "offer_type", "format", "region", "cost", "url", "valid_until")})
+            rec.update(offer_summary(full.offer))
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         print(render_result(result))
@@ -102,7 +103,7 @@ def cmd_score(args) -> int:
         print(f"  {problem}", file=sys.stderr)
 
     if args.engine == "spark":
-        from .spark import score_file_spark
+        from .batch import score_file_spark
         counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=report,
                                   master=args.spark_master, staging=args.spark_staging)
     else:
@@ -131,7 +132,7 @@ def cmd_serve(args) -> int:
 
     import uvicorn
 
-    from .persistence import read_card
+    from .model import read_card
     read_card(args.model)  # fail fast, with the reason, before the server starts
     os.environ["KOMMUNE_MATCHER_MODEL"] = str(args.model)
     if args.demand_db is not None:
@@ -149,9 +150,8 @@ def cmd_serve(args) -> int:
 
 def _demand(args, model):
     """(demand records, profiles, sources) from --profiles and --demand-db; bad profiles are reported."""
-    from .batch import read_profiles
-    from .coverage import demand_records
-    from .demand import DemandLog
+    from .coverage import DemandLog, demand_records
+    from .io import read_profiles
     records, profiles, sources, bad = [], [], [], 0
     if args.profiles:
         for line, profile, problems in read_profiles(args.profiles):
@@ -165,17 +165,19 @@ def _demand(args, model):
     if args.demand_db:
         try:
             logged = DemandLog(args.demand_db, retention_days=0).read()
-        except Exception as exc:  # a bad URL, a missing driver, an unreachable server
-            raise MatcherInputError([Problem(("demand_db",), f"cannot read the demand log {args.demand_db!r}: "
-                                             f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")])
+        except Exception as exc:
+            # a URL that is no URL is the call's fault; a missing driver or a server that does not answer is not
+            from sqlalchemy.exc import ArgumentError as BadURL
+            error = ArgumentError if isinstance(exc, BadURL) else UnavailableError
+            raise error([Problem(("demand_db",), f"cannot read the demand log {args.demand_db!r}: "
+                                 f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")]) from None
         records += logged
         sources.append(f"Anfrageprotokoll ({len(logged)} Anfragen)")
     return records, profiles, sources, bad
 
 
 def cmd_coverage(args) -> int:
-    from .coverage import coverage_report, exposure
-    from .report import check_output, write_coverage
+    from .coverage import check_output, coverage_report, exposure, write_coverage
     check_output(args.out)
     model = _load(args.model)
     records, profiles, sources, bad = _demand(args, model)
@@ -190,9 +192,7 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_portfolio(args) -> int:
-    from .coverage import coverage_report
-    from .portfolio import portfolio
-    from .report import check_output, write_portfolio
+    from .coverage import check_output, coverage_report, portfolio, write_portfolio
     check_output(args.out)
     model = _load(args.model)
     records, _, sources, bad = _demand(args, model)
@@ -221,14 +221,12 @@ _non_negative, _positive = _at_least(0), _at_least(1)
 GRACEFUL_SHUTDOWN_SECONDS = 30  # on SIGTERM, requests in flight get this long to finish
 
 
-def _code(kind: str, codes):
+def _code(what: str, codes):
     def check(value: str) -> str:
         if value in codes:
             return value
-        from .taxonomy import suggest
-        hint = suggest(value, kind, tuple(codes))
-        raise argparse.ArgumentTypeError(f"unknown code {value!r}" + (f"; did you mean {hint!r}?" if hint else "")
-                                         + f" expected one of: {', '.join(codes)}")
+        from .core import unknown_code_message
+        raise argparse.ArgumentTypeError(unknown_code_message(value, what, tuple(codes)))
     return check
 
 
@@ -272,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.set_defaults(handler=cmd_score)
 
-    from .groups import AGGREGATIONS, DEFAULT_AGGREGATION
+    from .teams import AGGREGATIONS, DEFAULT_AGGREGATION
     p = sub.add_parser("group", help="batch: offers each team of a JSONL file can take up together")
     p.add_argument("teams")
     p.add_argument("--model", required=True)
@@ -282,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
     p.set_defaults(handler=cmd_group)
 
-    from .taxonomy import FIELDS, STATES
+    from .core import FIELDS, STATES
     for name, handler, text in (("coverage", cmd_coverage, "report of underserved roles per field (.json .csv .html)"),
                                 ("portfolio", cmd_portfolio, "where one provider's offers sit, which gaps it could fill")):
         p = sub.add_parser(name, help=text)
@@ -291,8 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--demand-db", help="demand: the service's demand log, e.g. sqlite:///models/demand.sqlite")
         p.add_argument("--out", required=True, help="report file: .json, .csv or .html")
         if name == "coverage":
-            p.add_argument("--field", type=_code("fields", FIELDS), help="one field code")
-            p.add_argument("--region", type=_code("states", STATES), help="one state code")
+            p.add_argument("--field", type=_code("field", FIELDS), help="one field code")
+            p.add_argument("--region", type=_code("region", STATES), help="one state code")
         else:
             p.add_argument("--provider", required=True, help="provider name as in the catalog")
         p.set_defaults(handler=handler)
@@ -322,15 +320,13 @@ def main(argv: list[str] | None = None) -> int:
     except ModelLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_DATA
-    except ModelSaveError as exc:
+    except (ModelSaveError, UnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return CANNOT_WRITE
-    except MatcherInputError as exc:
+        return UNAVAILABLE
+    except MatcherInputError as exc:  # ArgumentError included
         print("error: invalid input:", file=sys.stderr)
         _print_problems(exc.problems)
-        # a problem located at a named argument (top_k, provider, region ...) is usage; a file's is bad data
-        usage = all(p.loc and isinstance(p.loc[0], str) for p in exc.problems)
-        return USAGE if usage else BAD_DATA
+        return USAGE if isinstance(exc, ArgumentError) else BAD_DATA
 
 
 if __name__ == "__main__":

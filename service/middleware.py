@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from .errors import one_error
+
 
 class _TooLarge(Exception):
     pass
@@ -57,8 +59,8 @@ class BodyLimit:
 
 
 async def send_error(send, status: int, type_: str, loc: list, msg: str, headers: tuple = ()) -> None:
-    """An error answered by middleware, before the app: the service's JSON {"detail": [{type, loc, msg}]}."""
-    body = json.dumps({"detail": [{"type": type_, "loc": loc, "msg": msg}]}).encode()
+    """An error answered by middleware, before the app, in the service's one error shape (errors.error_body)."""
+    body = json.dumps(one_error(type_, loc, msg)).encode()
     await send_body(send, status, b"application/json", body, headers)
 
 

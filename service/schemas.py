@@ -1,36 +1,34 @@
-"""Wire models of the HTTP API: explicit limits, documented in the OpenAPI schema, converted to matcher types."""
+"""Wire models of the HTTP API: the HTTP boundary, where every check of a request runs once (the limits and codes
+of matcher.core, documented in the OpenAPI schema); to_domain then builds the matcher records without checking
+again. Answers are built from matcher's wire dicts (matcher.io)."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from matcher import MatcherInputError, Offer, Profile, Result, limits, parse_profile
-from matcher.explain import render
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, GroupResult, check_members,
-                            member_ids)
-from matcher.taxonomy import FIELDS, FORMATS, REGIONS, ROLES, suggest
+from matcher import FIELDS, ROLES, GroupResult, MatcherInputError, Offer, Profile, Result, limits, render
+from matcher.core import FORMATS, REGIONS, storable, unknown_code_message
+from matcher.io import offer_summary
+from matcher.teams import AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, check_members, member_ids
 
 
-def _code(kind: str, what: str, codes: tuple[str, ...]):
-    """A before-validator that names the code expected and, for a near miss, the one meant ("NRW" -> "NW")."""
+def _code(what: str, codes: tuple[str, ...]):
+    """A before-validator with matcher's message for an unknown code, the one a near miss meant included."""
     def check(value):
         if value is None or (isinstance(value, str) and value in codes):
             return value
-        hint = suggest(value, kind, codes) if isinstance(value, str) else None
-        did_you_mean = f"did you mean {hint!r}? " if hint else ""
-        message = f"unknown {what} code {value!r}; {did_you_mean}expected one of: {', '.join(codes)}"
-        raise PydanticCustomError("unknown_code", "{message}", {"message": message})
+        raise PydanticCustomError("unknown_code", "{message}", {"message": unknown_code_message(value, what)})
     return BeforeValidator(check)
 
 
-RoleCode = Annotated[Literal[ROLES], _code("roles", "role", ROLES)]
-FieldCode = Annotated[Literal[FIELDS], _code("fields", "field", FIELDS)]
-RegionCode = Annotated[Literal[REGIONS], _code("states", "region", REGIONS)]
-FormatCode = Annotated[Literal[FORMATS], _code("formats", "format", FORMATS)]
+RoleCode = Annotated[Literal[ROLES], _code("role", ROLES)]
+FieldCode = Annotated[Literal[FIELDS], _code("field", FIELDS)]
+RegionCode = Annotated[Literal[REGIONS], _code("region", REGIONS)]
+FormatCode = Annotated[Literal[FORMATS], _code("format", FORMATS)]
 
 
 class ProfileIn(BaseModel):
@@ -40,7 +38,8 @@ class ProfileIn(BaseModel):
         "role_title": "Jugendhilfeplanerin im Kreisjugendamt", "fields": [],
         "needs": "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?", "region": "NW"}]})
 
-    id: str | None = Field(None, max_length=200, description="your reference, echoed back")
+    id: str | None = Field(None, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                            description="your reference, echoed back")
     role: RoleCode | None = Field(None, description="role code; overrides the role read from role_title")
     role_title: str | None = Field(None, max_length=limits.MAX_ROLE_TITLE_CHARS,
                                    description="job title in the person's own words")
@@ -53,8 +52,18 @@ class ProfileIn(BaseModel):
                                                         "this state qualify; 'bund' = nationwide offers only")
     format_preference: FormatCode | None = Field(None, description="a soft preference, never a filter")
 
+    @field_validator("id", "role_title", "needs")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        if value is not None and not storable(value):
+            raise PydanticCustomError("invalid_text", "text holds broken UTF-16 surrogates that cannot be stored")
+        return value
+
     def to_domain(self) -> Profile:
-        return parse_profile(self.model_dump(), ("body", "profile"))
+        """The matcher Profile; every field was checked when this model was built."""
+        return Profile(needs=self.needs, id=self.id or None, role=self.role, role_title=self.role_title or None,
+                       fields=tuple(dict.fromkeys(self.fields)), region=self.region,
+                       format_preference=self.format_preference)
 
 
 class RecommendationsIn(BaseModel):
@@ -121,9 +130,7 @@ class OfferSummaryOut(BaseModel):
 
     @staticmethod
     def summary(offer: Offer, rank: int) -> dict:
-        return {"offer_id": offer.id, "rank": rank, "title": offer.title, "provider": offer.provider,
-                "offer_type": offer.offer_type, "format": offer.format, "region": offer.region, "cost": offer.cost,
-                "url": offer.url, "valid_until": offer.valid_until}
+        return {"offer_id": offer.id, "rank": rank, **offer_summary(offer)}
 
 
 class RecommendationOut(OfferSummaryOut):
@@ -169,6 +176,7 @@ class GroupIn(BaseModel):
         DEFAULT_AGGREGATION, description="how the members' fit is combined; the default won the team benchmark")
 
     def to_domain(self) -> list[Profile]:
+        """The members, with given ids checked for repeats (matcher.teams.check_members, the body's path)."""
         members = [m.to_domain() for m in self.members]
         try:
             check_members(members)

@@ -1,34 +1,35 @@
-"""Service settings, read once from the environment (set by `matcher serve`)."""
+"""Service settings: one BaseSettings, read from KOMMUNE_MATCHER_* environment variables (set by `matcher serve`)."""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher import limits
 
 
-@dataclass(frozen=True)
-class Settings:
-    model_dir: str | None
+def _demand_db_beside_the_model(data: dict) -> str | None:
+    model_dir = data.get("model_dir")
+    return f"sqlite:///{Path(model_dir).resolve().parent / 'demand.sqlite'}" if model_dir else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KOMMUNE_MATCHER_", frozen=True, populate_by_name=True,
+                                      protected_namespaces=())
+
+    model_dir: str | None = Field(None, validation_alias="KOMMUNE_MATCHER_MODEL")
     max_body_bytes: int = limits.MAX_BODY_BYTES
-    cache_size: int = 1024
-    demand_db: str | None = None  # SQLAlchemy URL of the demand log; None: no log
+    cache_size: int = 1024  # results kept by request (matcher.ranking.CachedRecommender)
+    # SQLAlchemy URL of the demand log; default a SQLite file beside the model directory; "" for none
+    demand_db: str | None = Field(default_factory=_demand_db_beside_the_model)
     demand_retention_days: int = 365
     demand_profiles: str | None = None  # a profiles file (e.g. a survey) counted as demand in /coverage
     max_waiting: int = limits.MAX_WAITING  # engine requests held at once before 503 (service/admission.py)
-    query_cache_size: int = 4096  # query embeddings kept by text (matcher/encoder.py QueryCache)
+    query_cache_size: int = 4096  # query embeddings kept by text (matcher.text.QueryCache)
     reload_seconds: float = 10.0  # how often to look for a model that `matcher train` swapped in; 0: never
 
+    @field_validator("demand_db", "demand_profiles")
     @classmethod
-    def from_env(cls) -> "Settings":
-        model_dir = os.environ.get("KOMMUNE_MATCHER_MODEL")
-        default_db = f"sqlite:///{Path(model_dir).resolve().parent / 'demand.sqlite'}" if model_dir else None
-        return cls(model_dir=model_dir,
-                   cache_size=int(os.environ.get("KOMMUNE_MATCHER_CACHE_SIZE", "1024")),
-                   demand_db=os.environ.get("KOMMUNE_MATCHER_DEMAND_DB", default_db) or None,
-                   demand_retention_days=int(os.environ.get("KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS", "365")),
-                   demand_profiles=os.environ.get("KOMMUNE_MATCHER_DEMAND_PROFILES") or None,
-                   query_cache_size=int(os.environ.get("KOMMUNE_MATCHER_QUERY_CACHE_SIZE", "4096")),
-                   max_waiting=int(os.environ.get("KOMMUNE_MATCHER_MAX_WAITING", str(limits.MAX_WAITING))),
-                   reload_seconds=float(os.environ.get("KOMMUNE_MATCHER_RELOAD_SECONDS", "10")))
+    def _empty_means_none(cls, value: str | None) -> str | None:
+        return value or None

@@ -12,6 +12,14 @@ TINY_CATALOG = DATA / "tiny_catalog.jsonl"
 BUNDLED_CATALOG = ROOT / "data" / "catalog.jsonl"
 
 
+def offer_lines(path: Path) -> list[str]:
+    """The records of a JSON Lines catalog, for counts derived from the data rather than written into tests."""
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+TINY_OFFERS = len(offer_lines(TINY_CATALOG))
+
+
 def run_cli(*args, check_rc=None, env_update=None, **kwargs):
     """The `matcher` console script as a user runs it: a subprocess, text in and out."""
     proc = subprocess.run([sys.executable, "-m", "matcher.cli", *map(str, args)], capture_output=True, text=True,

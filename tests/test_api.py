@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher import limits
-from matcher.groups import DEFAULT_AGGREGATION
+from matcher.teams import DEFAULT_AGGREGATION
 from service.main import create_app
 from service.settings import Settings
 
@@ -54,9 +54,9 @@ def test_recommendations_say_how_the_person_was_read_and_why(client):
 
 def test_the_same_request_twice_gives_the_same_answer_from_the_cache(client):
     first = client.post("/recommendations", json=GOOD).json()
-    hits = client.app.state.recommender.hits
+    hits = client.app.state.runtime.recommender.hits
     assert client.post("/recommendations", json=GOOD).json() == first
-    assert client.app.state.recommender.hits == hits + 1
+    assert client.app.state.runtime.recommender.hits == hits + 1
 
 
 def err(response):
@@ -209,8 +209,7 @@ def test_group_input_errors_name_the_field(client, change, loc, type_):
 
 def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
     from matcher import fit_model, read_catalog, save
-    from conftest import TINY_CATALOG, wait_until_ready
-    from service.main import reload_if_changed
+    from conftest import TINY_CATALOG, TINY_OFFERS, wait_until_ready
     offers, _ = read_catalog(TINY_CATALOG)
     model_dir = tmp_path / "m"
     save(fit_model(offers[:5], encoder=None), model_dir)
@@ -219,10 +218,10 @@ def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
     with TestClient(app) as c:
         wait_until_ready(c)
         assert c.get("/ready").json()["offers"] == 5
-        assert not reload_if_changed(app, settings)
+        assert not app.state.runtime.reload_if_changed()
         save(fit_model(offers, encoder=None), model_dir)
-        assert reload_if_changed(app, settings)
-        assert c.get("/ready").json()["offers"] == 14
+        assert app.state.runtime.reload_if_changed()
+        assert c.get("/ready").json()["offers"] == TINY_OFFERS
         assert c.get("/offers/t14").status_code == 200
 
 

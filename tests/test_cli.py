@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import TINY_CATALOG, run_cli
+from conftest import TINY_CATALOG, TINY_OFFERS, run_cli
 
 
 def test_validate_a_clean_catalog_exits_zero():
@@ -48,15 +48,15 @@ def test_validate_a_missing_file(tmp_path):
 
 def test_train_writes_a_model_with_a_card(tiny_model_dir):
     card = json.loads((tiny_model_dir / "model.json").read_text())
-    assert card["offers"] == 14 and len(card["catalog_sha256"]) == 64
+    assert card["offers"] == TINY_OFFERS and len(card["catalog_sha256"]) == 64
 
 
 def test_train_keeps_the_good_records_and_reports_the_bad(tmp_path):
     path = tmp_path / "c.jsonl"
     path.write_text(TINY_CATALOG.read_text(encoding="utf-8") + '{"id": "x", "title": ""}\n', encoding="utf-8")
     proc = run_cli("train", "--catalog", path, "--model", tmp_path / "m", check_rc=1)
-    assert "line 15: title: title is empty" in proc.stderr
-    assert json.loads((tmp_path / "m" / "model.json").read_text())["offers"] == 14
+    assert f"line {len(TINY_CATALOG.read_text(encoding='utf-8').splitlines()) + 1}: title: title is empty" in proc.stderr
+    assert json.loads((tmp_path / "m" / "model.json").read_text())["offers"] == TINY_OFFERS
 
 
 def test_train_on_nothing_writes_nothing(tmp_path):

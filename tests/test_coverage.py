@@ -6,9 +6,8 @@ from datetime import date
 import pytest
 
 from matcher import fit_model, parse_profile
-from matcher.coverage import (MIN_DEMAND, OPEN_WEIGHT, DemandRecord, coverage_report, field_coverage, gini,
-                              wilson)
-from matcher.schema import Offer
+from matcher.coverage import MIN_DEMAND, OPEN_WEIGHT, DemandRecord, coverage_report, field_coverage, gini, wilson
+from matcher.core import Offer
 
 from conftest import run_cli
 
@@ -86,7 +85,7 @@ def test_report_json_has_the_contract_shape_and_the_rule():
 
 def hidden_gap_catalog(path):
     """A generated catalog: every field well served for all roles, except klima, where no offer names politik."""
-    from matcher.taxonomy import FIELDS, ROLES
+    from matcher.core import FIELDS, ROLES
     lines, n = [], 0
     for field in FIELDS:
         for role in ROLES:
@@ -102,7 +101,7 @@ def hidden_gap_catalog(path):
 
 
 def test_the_report_finds_a_gap_hidden_in_a_generated_catalog(tmp_path):
-    from matcher.taxonomy import ROLES
+    from matcher.core import ROLES
     catalog = tmp_path / "catalog.jsonl"
     hidden_gap_catalog(catalog)
     model_dir = tmp_path / "m"
@@ -134,7 +133,7 @@ def test_coverage_refuses_an_unknown_output_format(tmp_path, tiny_model_dir):
 def test_markup_and_formulas_in_offer_fields_are_neutralised(tmp_path):
     from matcher.batch import score_file
     from matcher.coverage import exposure
-    from matcher.report import write_coverage
+    from matcher.coverage import write_coverage
     offers = [offer(1, ["planung"], title='=HYPERLINK("x")', provider="<script>alert(1)</script>"),
               offer(2, ["fachkraft"], provider="@SUM(A1)")]
     model = fit_model(offers, encoder=None)
@@ -153,7 +152,7 @@ def test_markup_and_formulas_in_offer_fields_are_neutralised(tmp_path):
 
 def test_the_bundled_catalog_shows_the_analysis_finding(bundled_model):
     from conftest import ROOT
-    from matcher.batch import read_profiles
+    from matcher.io import read_profiles
     from matcher.coverage import demand_records
     profiles = [p for _, p, _ in read_profiles(ROOT / "data" / "survey_profiles.jsonl")]
     report = coverage_report(bundled_model.offers, demand_records(bundled_model, profiles), today=TODAY)

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.demand import DemandLog
-from matcher.engine import Interpretation
-from matcher.schema import Profile
+from matcher.coverage import DemandLog
+from matcher.ranking import Interpretation
+from matcher.core import Profile
 from service.main import create_app
 from service.settings import Settings
 
@@ -116,7 +116,7 @@ def test_portfolio_cli_writes_json_csv_and_html(tmp_path, tiny_model_dir):
 def test_the_demand_log_works_on_postgresql(tmp_path, tiny_model, tiny_model_dir):
     from sqlalchemy import create_engine
 
-    from matcher.demand import metadata
+    from matcher.coverage import metadata
     from postgres import postgres_url
     url = postgres_url()
     metadata.drop_all(create_engine(url))  # a clean table for this run
@@ -125,7 +125,7 @@ def test_the_demand_log_works_on_postgresql(tmp_path, tiny_model, tiny_model_dir
         for region in ("NW", "BY"):
             body = {"profile": {"role_title": TITLE, "needs": NEEDS, "region": region}, "top_k": 2}
             assert client.post("/recommendations", json=body).status_code == 200
-        app.state.demand_log.flush()  # the service's writer thread has stored both rows
+        app.state.runtime.demand_log.flush()  # the service's writer thread has stored both rows
     records = DemandLog(url).read()
     assert sorted(r.region for r in records) == ["BY", "NW"] and {r.role for r in records} == {"planung"}
     out = tmp_path / "gaps.json"

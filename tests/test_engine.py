@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import MatcherInputError, Profile, parse_profile, recommend, recommend_many
-from matcher.engine import matched_terms, score_signals
-from matcher.explain import MAX_REASONS, MIN_REASONS, Reason, render
-from matcher.taxonomy import FIELDS, ROLES, STATES
+from matcher.ranking import matched_terms, score
+from matcher.ranking import MAX_REASONS, MIN_REASONS, Reason, render
+from matcher.core import FIELDS, ROLES, STATES
 from matcher.text import stem
 
 TODAY = date(2026, 11, 25)
@@ -222,9 +222,9 @@ def test_a_profiles_scores_do_not_depend_on_the_others_in_its_batch(tiny_model):
     # the local scorer and the Spark engine cut batches differently; both must write the same numbers
     alone = parse_profile({"id": "x", "needs": "Mehrzeilig\nBeteiligung von Jugendlichen", "region": "NW"})
     other = parse_profile({"id": "y", "needs": "Kinderschutz", "region": "BY"})
-    single, batched = score_signals(tiny_model, [alone]), score_signals(tiny_model, [alone, other, other])
+    single, batched = score(tiny_model, [alone])[0].raw, score(tiny_model, [alone, other, other])[0].raw
     for name in ("word", "char", "semantic", "field"):
-        assert np.array_equal(single[name][0], batched[name][0]), name  # bit for bit
+        assert np.array_equal(single[name], batched[name]), name  # bit for bit
 
 
 def test_role_fit_counts_both_roles_of_a_mayor(tiny_model):
@@ -254,7 +254,7 @@ class _CountingEncoder:
 
 
 def test_long_needs_are_encoded_in_sentence_windows_and_pooled():
-    from matcher.encoder import LONG_QUERY_CHARS, encode_needs
+    from matcher.text import LONG_QUERY_CHARS, encode_needs
     encoder = _CountingEncoder()
     short, long_ = "Kinder beteiligen.", "Der Rat möge beschließen, dass die Verwaltung berichtet. " * 20
     assert len(long_) >= LONG_QUERY_CHARS

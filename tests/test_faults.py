@@ -11,9 +11,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import TINY_CATALOG, run_cli, wait_until_ready
+from conftest import TINY_CATALOG, TINY_OFFERS, run_cli, wait_until_ready
 from matcher import load
-from service.main import create_app, reload_if_changed
+from service.main import create_app
 from service.settings import Settings
 
 TRAIN = [sys.executable, "-m", "matcher.cli", "train", "--model"]
@@ -64,7 +64,7 @@ def test_a_full_disk_is_a_clear_error_and_the_old_model_stays(small_disk):
     proc = run_cli("train", "--catalog", TINY_CATALOG, "--model", model_dir, check_rc=3)
     assert "No space left on device" in proc.stderr and "the previous model is kept" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert len(load(model_dir).offers) == 14
+    assert len(load(model_dir).offers) == TINY_OFFERS
     assert [p.name for p in small_disk.iterdir() if p.name.startswith(".m.v-")] == [model_dir.resolve().name]
 
 
@@ -83,7 +83,7 @@ def test_a_broken_model_swapped_in_is_refused_and_the_old_one_keeps_serving(tmp_
         (tmp_path / "link").symlink_to(broken.name)
         (tmp_path / "link").replace(model_dir)
         with caplog.at_level(logging.ERROR, logger="service"):
-            assert not reload_if_changed(app, settings)
+            assert not app.state.runtime.reload_if_changed()
         assert "cannot be loaded, keeping the current one" in caplog.text and "model.joblib" in caplog.text
         assert client.get("/ready").json()["offers"] == 9
         r = client.post("/recommendations", json={"profile": {"needs": "Jugendbeteiligung"}, "top_k": 3})
@@ -98,18 +98,18 @@ def test_a_locked_demand_database_costs_no_request_and_keeps_what_it_holds(tmp_p
     body = {"profile": {"role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}, "top_k": 2}
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         assert client.post("/recommendations", json=body).status_code == 200
-        app.state.demand_log.flush()
+        app.state.runtime.demand_log.flush()
         locker = sqlite3.connect(db, timeout=0)
         locker.execute("BEGIN EXCLUSIVE")  # another process holds the database
         started = time.perf_counter()
         for _ in range(3):
             assert client.post("/recommendations", json=body).status_code == 200
         assert time.perf_counter() - started < 5  # the requests never waited for the lock
-        app.state.demand_log.flush()  # the writer gave up on the locked database
+        app.state.runtime.demand_log.flush()  # the writer gave up on the locked database
         locker.rollback()
         locker.close()
         assert client.post("/recommendations", json=body).status_code == 200
-        kept = app.state.demand_log.read()
+        kept = app.state.runtime.demand_log.read()
     failures = [r for r in caplog.records if "demand log" in r.getMessage()]
     assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()
     assert len(kept) == 2  # the row stored before the lock and the one after it; none lost

@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from matcher import MatcherInputError, parse_profile
-from matcher.explain import render
-from matcher.groups import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, aggregate, average, borda,
-                            fair_greedy, least_misery, recommend_group, topic_utility)
-from matcher.taxonomy import OFFER_TYPES, ROLES
-from matcher.team_relevance import FEATURES, GAINS, TeamRelevance, fit, shipped, team_features
+from matcher.ranking import render
+from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TEAM_PLACES, aggregate, average, borda, fair_greedy,
+                           least_misery, recommend_group, topic_utility)
+from matcher.core import OFFER_TYPES, ROLES
+from matcher.teams._relevance import FEATURES, GAINS, fit, shipped, team_features
+from matcher.teams import TeamRelevance
 
 from conftest import run_cli
 
@@ -238,7 +239,7 @@ def test_group_cli_writes_one_line_per_team_and_skips_bad_teams(tmp_path, tiny_m
 
 
 def test_a_member_with_two_roles_may_attend_offers_for_either():
-    from matcher.groups import may_attend
+    from matcher.teams import may_attend
     # offers: for leitung only, for politik only, for fachkraft only, open to all
     targets = np.zeros((4, len(ROLES)), dtype=bool)
     for offer, role in enumerate(("leitung", "politik", "fachkraft")):

@@ -2,7 +2,7 @@ from math import log2
 
 import pytest
 
-from matcher.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from matcher.ranking import ndcg_at_k, recall_at_k, reciprocal_rank
 
 
 def test_ndcg_of_one_query_matches_the_hand_computed_value():

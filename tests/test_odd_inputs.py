@@ -137,9 +137,9 @@ def test_duplicate_member_ids_are_refused(tiny_model, tmp_path, tiny_model_dir):
 
 
 def test_team_reasons_never_claim_roles_they_do_not_know(tiny_model):
-    from matcher.explain import render
-    from matcher.groups import recommend_group
-    from matcher.schema import parse_profile
+    from matcher.ranking import render
+    from matcher.teams import recommend_group
+    from matcher.core import parse_profile
     members = [parse_profile({"needs": "Beteiligung Jugendliche"}), parse_profile({"role": "politik",
                                                                                     "needs": "Beteiligung"})]
     for rec in recommend_group(tiny_model, members, 10).recommendations:

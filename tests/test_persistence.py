@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 from matcher import ModelLoadError, fit_model, load, parse_profile, read_catalog, recommend, save
-from matcher.persistence import ARTIFACT, CARD, FORMAT_VERSION
+from matcher.model import ARTIFACT, CARD, FORMAT_VERSION
 
-from conftest import TINY_CATALOG
+from conftest import TINY_CATALOG, TINY_OFFERS
 
 
 def test_a_saved_model_loads_and_recommends_the_same(tmp_path, tiny_model):
@@ -21,7 +21,10 @@ def test_a_saved_model_loads_and_recommends_the_same(tmp_path, tiny_model):
 def test_the_model_card_describes_the_model(tmp_path, tiny_model):
     card = json.loads((save(tiny_model, tmp_path / "m", catalog_sha256="abc") / CARD).read_text())
     assert card["format_version"] == FORMAT_VERSION and card["catalog_sha256"] == "abc"
-    assert card["offers"] == 14 and card["per_field"]["beteiligung"] == 5 and card["per_role"]["planung"] == 4
+    offers = tiny_model.offers
+    assert card["offers"] == len(offers) == TINY_OFFERS
+    assert card["per_field"]["beteiligung"] == sum("beteiligung" in o.fields for o in offers) > 0
+    assert card["per_role"]["planung"] == sum("planung" in o.target_roles for o in offers) > 0
     assert {"created", "package_version", "weights", "encoder"} <= set(card)
 
 
@@ -65,7 +68,7 @@ def test_a_failed_save_keeps_the_old_model(tmp_path, tiny_model, monkeypatch):
 
     def broken_dump(*args, **kwargs):
         raise OSError("disk full")
-    monkeypatch.setattr("matcher.persistence.joblib.dump", broken_dump)
+    monkeypatch.setattr("matcher.model._persistence.joblib.dump", broken_dump)
     with pytest.raises(OSError):
         save(tiny_model, target)
     assert (target / CARD).read_text() == before

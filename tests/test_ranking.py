@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
-from matcher.ranking import (Weights, blend, diversify, eligible, field_fit, format_fit, near_duplicates,
-                             role_fit, standardise, top_k)
+from matcher.model import Weights
+from matcher.core import reachable as eligible
+from matcher.ranking import (blend, diversify, field_fit, format_fit, near_duplicates, role_fit,
+                             standardise, top_k)
 
 
 def test_top_k_breaks_ties_on_the_smaller_id():

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher import MatcherInputError, read_catalog
-from matcher.batch import read_profiles
+from matcher.io import read_profiles
 
 GOOD_OFFER = {"id": "gut-1", "title": "Jugendbeteiligung planen", "description": "Für Planungskräfte.",
               "provider": "Institut", "target_roles": "planung", "fields": "beteiligung",

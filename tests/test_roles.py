@@ -3,9 +3,9 @@ from pathlib import Path
 import joblib
 import pytest
 
-from matcher.roles import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
+from matcher.model import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
                            train_role_classifier)
-from matcher.taxonomy import ROLES
+from matcher.core import ROLES
 from matcher.text import normalize
 
 HELDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "job_titles_heldout.csv"

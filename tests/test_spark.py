@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from matcher import MatcherInputError
-from matcher.spark import score_file_spark
+from matcher import UnavailableError
+from matcher.batch import score_file_spark
 
 from conftest import run_cli
 
@@ -59,7 +59,7 @@ def test_without_pyspark_the_engine_names_the_extra_to_install(tmp_path, tiny_mo
     monkeypatch.setitem(sys.modules, "pyspark", None)
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     out = tmp_path / "scored.jsonl"
-    with pytest.raises(MatcherInputError) as exc:
+    with pytest.raises(UnavailableError) as exc:
         score_file_spark(tiny_model, profiles, out)
     assert exc.value.problems[0].loc == ("engine",)
     assert "kommune-matcher[spark]" in exc.value.problems[0].msg
@@ -69,7 +69,7 @@ def test_without_pyspark_the_engine_names_the_extra_to_install(tmp_path, tiny_mo
 def test_a_failed_spark_job_is_reported_and_the_output_left_alone(tmp_path, profiles):
     out = tmp_path / "scored.jsonl"
     out.write_text("earlier results\n", encoding="utf-8")
-    with pytest.raises(MatcherInputError) as exc:
+    with pytest.raises(UnavailableError) as exc:
         score_file_spark("not a model", profiles, out, master="local[1]")  # fails in the executors
     assert exc.value.problems[0].loc == ("engine",) and "Spark job failed" in exc.value.problems[0].msg
     assert out.read_text(encoding="utf-8") == "earlier results\n"

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from matcher.ranking import SIGNALS, TEXT_SIGNALS, Weights
-from matcher.tuning import calibrate, fit_pairwise, fit_weights, profile_pairs
+from matcher.model import SIGNALS, TEXT_SIGNALS, Weights
+from matcher.ranking import calibrate, fit_pairwise, fit_weights, profile_pairs
 
 
 def test_profile_pairs_take_better_minus_worse_among_eligible_offers():

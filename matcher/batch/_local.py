@@ -1,0 +1,113 @@
+"""Batch scoring: profiles (or teams) streamed from a file in chunks, results written as JSON Lines or CSV.
+
+Memory stays flat however long the input is: one chunk is held at a time, and the output goes to a
+temporary file beside the target that replaces it only when the run is complete.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from ..core import Problem, Profile, check_top_k
+from ..io import atomic_output, group_result_to_dict, read_profiles, read_teams, result_to_dict, safe_cell
+from ..model import MatchModel
+from ..ranking import recommend_many, render
+from ..teams import DEFAULT_AGGREGATION, check_aggregation, recommend_group
+
+CHUNK = 256
+CSV_COLUMNS = ("profile_id", "rank", "offer_id", "score", "reasons", "title", "role", "role_confidence", "fields")
+GROUP_CSV_COLUMNS = ("group_id", "rank", "offer_id", "score", "reasons", "members", "title")
+
+
+def _chunks(items, size):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_chunks(records, out_path, columns, handle_chunk, on_problem, progress) -> dict:
+    from tqdm import tqdm
+
+    counts = {"records": 0, "bad": 0}
+    progress = sys.stderr.isatty() if progress is None else progress
+    with atomic_output(out_path, columns) as (out, writer), \
+            tqdm(unit=" records", disable=not progress, file=sys.stderr) as bar:
+        for chunk in _chunks(records, CHUNK):
+            good = []
+            for line, item, problems in chunk:
+                if problems:
+                    counts["bad"] += 1
+                    for p in problems:
+                        on_problem(p)
+                else:
+                    good.append((line, item))
+            handle_chunk(good, out, writer)
+            counts["records"] += len(good)
+            bar.update(len(chunk))
+    return counts
+
+
+def score_file(model: MatchModel, profiles_path: str | Path, out_path: str | Path, *, top_k: int = 10,
+               on_problem: Callable[[Problem], None] = lambda p: None, progress: bool | None = None) -> dict:
+    """Score every good profile of a file; returns counts {"records": n, "bad": m}."""
+    top_k = check_top_k(top_k)
+    records = read_profiles(profiles_path)  # file-level problems raise here, before the output is touched
+
+    def handle(good, out, writer):
+        for text in score_chunk(model, good, top_k, as_csv=writer is not None):
+            out.write(text)
+
+    return run_chunks(records, out_path, CSV_COLUMNS, handle, on_problem, progress)
+
+
+def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, as_csv: bool) -> list[str]:
+    """Each (line, profile)'s output as it goes into the file: a JSON line, or its CSV rows.
+
+    Shared by the local and the Spark engine, so both write the same bytes. A profile without an id is
+    named after its line.
+    """
+    profiles = [p if p.id else replace(p, id=f"line-{line}") for line, p in good]
+    texts = []
+    for result in recommend_many(model, profiles, top_k):
+        if not as_csv:
+            texts.append(json.dumps(result_to_dict(result), ensure_ascii=False) + "\n")
+            continue
+        buffer, it = io.StringIO(), result.interpreted
+        writer = csv.writer(buffer, delimiter=";")
+        for r in result.recommendations:
+            writer.writerow([safe_cell(result.profile_id), r.rank, safe_cell(r.offer_id), r.score,
+                             safe_cell(" | ".join(render(x) for x in r.reasons)), safe_cell(r.offer.title),
+                             it.role or "", it.role_confidence, "|".join(it.fields)])
+        texts.append(buffer.getvalue())
+    return texts
+
+
+def group_file(model: MatchModel, teams_path: str | Path, out_path: str | Path, *, top_k: int = 10,
+               aggregation: str = DEFAULT_AGGREGATION, on_problem: Callable[[Problem], None] = lambda p: None,
+               progress: bool | None = None) -> dict:
+    """Recommend for every good team of a JSONL file; returns counts {"records": n, "bad": m}."""
+    top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
+    records = read_teams(teams_path)
+
+    def handle(good, out, writer):
+        for _, (team_id, members) in good:
+            result = recommend_group(model, members, top_k, aggregation, group_id=team_id)
+            if writer is None:
+                out.write(json.dumps(group_result_to_dict(result), ensure_ascii=False) + "\n")
+                continue
+            for r in result.recommendations:
+                writer.writerow([safe_cell(team_id), r.rank, safe_cell(r.offer_id), r.score,
+                                 safe_cell(" | ".join(render(x) for x in r.reasons)), safe_cell("|".join(r.served)),
+                                 safe_cell(r.offer.title)])
+
+    return run_chunks(records, out_path, GROUP_CSV_COLUMNS, handle, on_problem, progress)

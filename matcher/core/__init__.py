@@ -1,0 +1,16 @@
+"""The vocabulary and the records of the data contract: codes and labels, offers and profiles, their
+validation into Problems, the error types and the input limits. Imports nothing else of matcher."""
+from . import limits
+from ._errors import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, NotFittedError, Problem,
+                      UnavailableError)
+from ._schema import (NEVER_EXPIRES, Offer, Profile, check_top_k, parse_offer, parse_profile, reachable, storable,
+                      unknown_code_message)
+from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES, label,
+                        suggest, taxonomy)
+
+__all__ = [
+    "COSTS", "DATA_DIR", "FIELDS", "FORMATS", "NEVER_EXPIRES", "OFFER_TYPES", "PLANNING_SIDE", "REGIONS", "ROLES",
+    "STATES", "ArgumentError", "MatcherInputError", "ModelLoadError", "ModelSaveError", "NotFittedError", "Offer", "Problem",
+    "Profile", "UnavailableError", "check_top_k", "label", "limits", "parse_offer", "parse_profile", "reachable",
+    "storable", "suggest", "taxonomy", "unknown_code_message",
+]

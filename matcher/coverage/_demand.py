@@ -1,0 +1,135 @@
+"""The demand log: what people asked for, as derived codes only (role, fields, region, format, day).
+
+Free text, job titles and addresses are personal data under the GDPR (DSGVO) and are never stored. SQLite by
+default, PostgreSQL (or any SQLAlchemy database) when a URL is given. A database that fails never stops a
+recommendation: the failure is logged once and the request goes on.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core import Profile
+from ..ranking import Interpretation
+from ._gaps import DemandRecord
+
+log = logging.getLogger(__name__)
+
+metadata = MetaData()
+requests = Table(
+    "demand_requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("role", String(32)),  # inferred or given role code; null when unknown
+    Column("fields", String(200), nullable=False),  # field codes joined by "|"
+    Column("region", String(8)),  # state code or "bund"
+    Column("format_preference", String(16)),
+    Column("kind", String(16), nullable=False),  # "person" or "team"
+)
+
+
+class DemandLog:
+    """Append-only log of derived request codes with a retention period in days (0 = keep forever).
+
+    record() only queues the row; a writer thread inserts queued rows in batches, so a request never waits
+    for the database. read() and purge() first wait until everything queued is written.
+    """
+
+    def __init__(self, url: str, retention_days: int = 365):
+        if retention_days < 0:
+            raise ValueError(f"retention_days must be 0 (keep forever) or more, got {retention_days}")
+        self.url, self.retention_days = url, retention_days
+        self._failed = False
+        self._lock = threading.Lock()
+        self._engine = None
+        self._engine_lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
+
+    def _get_engine(self):
+        with self._engine_lock:  # the writer thread and a reading request may both come first
+            return self._engine or self._create_engine()
+
+    def _create_engine(self):
+        args = {"check_same_thread": False} if self.url.startswith("sqlite") else {}
+        engine = create_engine(self.url, connect_args=args, pool_pre_ping=True)
+        try:
+            metadata.create_all(engine)
+        except SQLAlchemyError:
+            # another process (a service, a CLI run) created the table between the check and the CREATE
+            if not inspect(engine).has_table(requests.name):
+                raise
+        self._engine = engine  # only a database that has the table counts as connected
+        self._delete_expired(date.today())
+        return engine
+
+    def _fail(self, action: str, exc: Exception) -> None:
+        with self._lock:
+            if not self._failed:
+                log.error("demand log %s failed (%s); recommendations go on without it", action,
+                          type(exc).__name__)
+                self._failed = True
+
+    def record(self, interpreted: Interpretation, profile: Profile, kind: str = "person",
+               day: date | None = None) -> None:
+        """Queue one request's codes for the writer thread."""
+        row = {"day": day or date.today(), "role": interpreted.role, "fields": "|".join(interpreted.fields),
+               "region": profile.region, "format_preference": profile.format_preference, "kind": kind}
+        with self._lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_forever, name="demand-log", daemon=True)
+                self._writer.start()
+        self._queue.put(row)
+
+    def _write_forever(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while not self._queue.empty() and len(rows) < 500:
+                rows.append(self._queue.get())
+            try:
+                with self._get_engine().begin() as conn:
+                    conn.execute(insert(requests), rows)
+            except Exception as exc:  # a bad URL, a missing driver, a full disk: requests go on regardless
+                self._fail("write", exc)
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every queued row is written (or has failed)."""
+        self._queue.join()
+
+    def read(self, since: date | None = None) -> list[DemandRecord]:
+        self.flush()
+        query = select(requests.c.role, requests.c.fields, requests.c.region, requests.c.day)
+        if since is not None:
+            query = query.where(requests.c.day >= since)
+        with self._get_engine().connect() as conn:
+            return [DemandRecord(r.role, tuple(f for f in r.fields.split("|") if f), r.region, r.day)
+                    for r in conn.execute(query)]
+
+    def read_or_empty(self, since: date | None = None) -> list[DemandRecord]:
+        """read(), or [] (logged once) when the database cannot be read."""
+        try:
+            return self.read(since)
+        except Exception as exc:  # as in record: never let the log stop a request
+            self._fail("read", exc)
+            return []
+
+    def purge(self, today: date | None = None) -> int:
+        """Delete rows older than the retention period; returns how many."""
+        self.flush()
+        self._get_engine()
+        return self._delete_expired(today or date.today())
+
+    def _delete_expired(self, today: date) -> int:
+        if not self.retention_days:
+            return 0
+        cutoff = today - timedelta(days=self.retention_days)
+        with self._engine.begin() as conn:
+            return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount

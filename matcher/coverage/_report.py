@@ -1,0 +1,130 @@
+"""Coverage and portfolio reports on disk: JSON for scripts, CSV for Excel, self-contained German HTML."""
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..core import FIELDS, ROLES, ArgumentError, Problem, label, taxonomy
+from ..io import atomic_output, safe_cell
+from ._gaps import CoverageReport
+from ._portfolio import Portfolio
+
+FORMATS = (".json", ".csv", ".html")
+COVERAGE_COLUMNS = ("field", "role", "offers", "supply_explicit", "supply_open", "supply", "supply_share", "demand",
+                    "demand_share", "demand_low", "demand_high", "gap", "underserved")
+
+
+def check_output(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ArgumentError([Problem(("out",), f"output must end in {', '.join(FORMATS)}, got {str(path)!r}",
+                                         "unknown_format")])
+    return suffix
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("matcher.coverage", "templates"), autoescape=select_autoescape(["html"]))
+    roles = taxonomy()["roles"]
+    env.globals.update(label=label, roles=ROLES, fields=FIELDS, role_label=lambda r: roles[r]["label"] if r in roles
+                       else "offen für alle", pct=lambda x: f"{round(x * 100)} %")
+    return env
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def heatmaps(report: CoverageReport) -> str:
+    """Supply share, demand share and gap per field x role, side by side, as an embedded PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = [fc for fc in report.fields]
+    names = [label("fields", fc.field) for fc in rows]
+    roles = [taxonomy()["roles"][r]["label"] for r in ROLES]
+    panels = [("Angebotsanteil", "supply_share", "Blues", 0, 1), ("Nachfrageanteil", "demand_share", "Oranges", 0, 1),
+              ("Lücke (Nachfrage − Angebot)", "gap", "RdBu_r", -0.6, 0.6)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 0.45 * len(rows) + 2.2), sharey=True)
+    for ax, (title, attr, cmap, lo, hi) in zip(np.atleast_1d(axes), panels):
+        data = np.array([[getattr(fc.cell(r), attr) for r in ROLES] for fc in rows])
+        ax.imshow(data, cmap=cmap, vmin=lo, vmax=hi, aspect="auto")
+        ax.set_title(title)
+        ax.set_xticks(range(len(roles)), roles, rotation=40, ha="right")
+        ax.set_yticks(range(len(names)), names)
+        for (i, j), v in np.ndenumerate(data):
+            underserved = attr == "gap" and rows[i].cell(ROLES[j]).underserved
+            ax.text(j, i, f"{round(v * 100)}" + ("*" if underserved else ""), ha="center", va="center",
+                    fontsize=8, color="white" if abs(v) > 0.45 * max(abs(lo), hi) else "black")
+    fig.suptitle("Angebot und Nachfrage je Handlungsfeld und Rolle (in %; * = unterversorgt)")
+    out = _png(fig)
+    plt.close(fig)
+    return out
+
+
+def gap_bars(report: CoverageReport) -> str | None:
+    """Bars of the gap of every underserved role, per field; None when nothing is underserved."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bars = [(f"{label('fields', fc.field)}: {taxonomy()['roles'][r]['label']}", fc.cell(r).gap)
+            for fc in report.fields for r in fc.underserved]
+    if not bars:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(bars) + 1.2))
+    ax.barh([b[0] for b in bars][::-1], [b[1] * 100 for b in bars][::-1], color="#b35806")
+    ax.set_xlabel("Nachfrageanteil minus Angebotsanteil (Prozentpunkte)")
+    ax.set_title("Unterversorgte Rollen je Handlungsfeld")
+    out = _png(fig)
+    plt.close(fig)
+    return out
+
+
+def coverage_rows(report: CoverageReport):
+    for fc in report.fields:
+        for c in fc.roles:
+            yield [fc.field, c.role, fc.offers, c.supply_explicit, c.supply_open, c.supply, c.supply_share, c.demand,
+                   c.demand_share, *c.demand_interval, c.gap, c.underserved]
+
+
+def write_coverage(report: CoverageReport, path: str | Path) -> Path:
+    """Write the report as .json, .csv or .html (by the file's suffix), atomically."""
+    suffix = check_output(path)
+    if suffix == ".csv":
+        with atomic_output(path, COVERAGE_COLUMNS) as (_, writer):
+            for row in coverage_rows(report):
+                writer.writerow([safe_cell(v) for v in row])
+        return Path(path)
+    if suffix == ".json":
+        text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+    else:
+        text = _environment().get_template("coverage.html").render(
+            report=report, heatmap=heatmaps(report), bars=gap_bars(report))
+    with atomic_output(path, ()) as (out, _):
+        out.write(text)
+    return Path(path)
+
+
+def write_portfolio(result: Portfolio, report: CoverageReport, path: str | Path) -> Path:
+    suffix = check_output(path)
+    if suffix == ".csv":
+        with atomic_output(path, ("field", "role", "provider_offers", "catalog_offers")) as (_, writer):
+            for f in FIELDS:
+                for r in (*ROLES, "alle"):
+                    writer.writerow([f, r, result.table[f][r], result.catalog_table[f][r]])
+        return Path(path)
+    if suffix == ".json":
+        text = json.dumps({**result.to_dict(), "rule": report.rule}, ensure_ascii=False, indent=2)
+    else:
+        text = _environment().get_template("portfolio.html").render(portfolio=result, report=report)
+    with atomic_output(path, ()) as (out, _):
+        out.write(text)
+    return Path(path)

@@ -1,0 +1,161 @@
+"""The fitted, frozen model that is persisted and served, and how to fit it from a catalog."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import datetime, timezone
+from functools import cached_property
+
+import numpy as np
+from scipy import sparse
+
+from ..core import FIELDS, ROLES, MatcherInputError, Offer, Problem, reachable, taxonomy
+from ..text import Encoder, TextVectorizer, default_encoder
+from ._fields import FieldClassifier
+from ._roles import RoleClassifier, train_role_classifier
+from ._weights import DEFAULT_WEIGHTS, Weights
+
+
+@dataclass(frozen=True)
+class OfferIndex:
+    """What selection needs of the offers: ids (ties go to the smaller), providers and character vectors
+    (near-duplicates)."""
+
+    ids: np.ndarray
+    providers: np.ndarray
+    char_matrix: sparse.csr_matrix
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    offers: tuple[Offer, ...]  # row i of every matrix is offers[i]
+    vectorizer: TextVectorizer  # fitted
+    word_matrix: sparse.csr_matrix  # l2-normalised, so cosine = dot product
+    char_matrix: sparse.csr_matrix
+    embeddings: np.ndarray | None  # (n_offers, dim) l2-normalised, None when trained without an encoder
+    encoder: Encoder | None
+    roles: RoleClassifier
+    fields: FieldClassifier
+    weights: Weights = DEFAULT_WEIGHTS
+    card: dict = field(default_factory=dict)
+
+    def __getstate__(self):
+        # only the fitted fields are stored; the cached views below are rebuilt on first use after loading
+        return {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+
+    @property
+    def semantic(self) -> bool:
+        return self.encoder is not None and self.embeddings is not None
+
+    @cached_property
+    def offer_ids(self) -> np.ndarray:
+        return np.array([o.id for o in self.offers], dtype=object)
+
+    @cached_property
+    def offer_index(self) -> OfferIndex:
+        return OfferIndex(self.offer_ids, self.providers, self.char_matrix)
+
+    def eligible(self, region: str | None, today_ordinal: int) -> np.ndarray:
+        """The offers a person of `region` may be shown on that day (core.reachable, the one hard rule)."""
+        return reachable(self.regions, self.expiry_ordinals, region, today_ordinal)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        return {o.id: i for i, o in enumerate(self.offers)}
+
+    @cached_property
+    def word_columns(self) -> sparse.csr_matrix:
+        """word_matrix transposed, stored row-major: `queries @ word_columns` converts nothing per request."""
+        return self.word_matrix.T.tocsr()
+
+    @cached_property
+    def char_columns(self) -> sparse.csr_matrix:
+        return self.char_matrix.T.tocsr()
+
+    @cached_property
+    def role_targets(self) -> np.ndarray:
+        """(n_offers, n_roles) bool: the offer names that role explicitly."""
+        return np.array([[r in o.target_roles for r in ROLES] for o in self.offers], dtype=bool).reshape(-1, len(ROLES))
+
+    @cached_property
+    def open_to_all(self) -> np.ndarray:
+        return np.array([o.is_open_to_all() for o in self.offers], dtype=bool)
+
+    @cached_property
+    def field_matrix(self) -> np.ndarray:
+        return np.array([[f in o.fields for f in FIELDS] for o in self.offers], dtype=bool).reshape(-1, len(FIELDS))
+
+    @cached_property
+    def regions(self) -> np.ndarray:
+        return np.array([o.region for o in self.offers], dtype=object)
+
+    @cached_property
+    def providers(self) -> np.ndarray:
+        return np.array([o.provider for o in self.offers], dtype=object)
+
+    @cached_property
+    def formats(self) -> np.ndarray:
+        return np.array([o.format for o in self.offers], dtype=object)
+
+    @cached_property
+    def offer_types(self) -> np.ndarray:
+        return np.array([o.offer_type for o in self.offers], dtype=object)
+
+    @cached_property
+    def expiry_ordinals(self) -> np.ndarray:
+        """valid_until as a day number; offers without a deadline never expire."""
+        return np.array([o.expiry_ordinal for o in self.offers], dtype=np.int64)
+
+    @cached_property
+    def offer_stems(self) -> tuple[frozenset[str], ...]:
+        """Stems of each offer's text (for the reasons), computed once per loaded model."""
+        return tuple(frozenset(self.vectorizer.analyzer_(o.text)) for o in self.offers)
+
+    def offer(self, offer_id: str) -> Offer | None:
+        i = self.index.get(offer_id)
+        return None if i is None else self.offers[i]
+
+
+def counts(offers) -> dict:
+    return {
+        "offers": len(offers),
+        "per_field": {f: sum(f in o.fields for o in offers) for f in FIELDS},
+        "per_role": {r: sum(r in o.target_roles for o in offers) for r in ROLES},
+        "open_to_all": sum(o.is_open_to_all() for o in offers),
+    }
+
+
+_NO_ENCODER = object()
+
+
+def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENCODER,
+              role_classifier: RoleClassifier | None = None, weights: Weights = DEFAULT_WEIGHTS) -> MatchModel:
+    """Fit every part of the model on a catalog; the encoder defaults to the bundled multilingual E5."""
+    if not offers:
+        raise ValueError("cannot fit a model on an empty catalog")
+    encoder = default_encoder() if encoder is _NO_ENCODER else encoder
+    texts = [o.text for o in offers]
+    synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
+    try:
+        vectorizer = TextVectorizer().fit(texts, extra_lexicon=synonyms)
+    except ValueError as exc:  # scikit-learn: "empty vocabulary"
+        raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
+                                         f"({exc})", "empty_vocabulary")]) from None
+    word_matrix, char_matrix = vectorizer.transform(texts)
+    embeddings = encoder.encode_passages([o.passage for o in offers]) if encoder is not None else None
+
+    # Field classifier: offers plus each field's synonyms as short labeled examples. The passages name their
+    # fields, which needs never do, so the classifier reads the offers' texts without them: a second encoding,
+    # for field F1 from needs 0.78 and 0.79 instead of 0.77 and 0.77 on the two labeled collections.
+    syn_texts, syn_labels = zip(*[(s, (code,)) for code, e in taxonomy()["fields"].items() for s in e["synonyms"]])
+    syn_words, _ = vectorizer.transform(list(syn_texts))
+    examples = None if encoder is None else np.vstack([encoder.encode_passages(texts),
+                                                       encoder.encode_queries(list(syn_texts))])
+    fields = FieldClassifier().fit(sparse.vstack([word_matrix, syn_words]).tocsr(), examples,
+                                   [o.fields for o in offers] + list(syn_labels))
+
+    card = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "encoder": getattr(encoder, "name", None), **counts(offers)}
+    return MatchModel(offers=tuple(offers), vectorizer=vectorizer, word_matrix=word_matrix, char_matrix=char_matrix,
+                      embeddings=embeddings, encoder=encoder, roles=role_classifier or train_role_classifier(),
+                      fields=fields, weights=weights, card=card)

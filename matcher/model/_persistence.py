@@ -1,0 +1,125 @@
+"""Saving and loading a model directory: written atomically, with a model card, refused when foreign or stale."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+
+from ..core import ModelLoadError, ModelSaveError
+from ..text import check_encoder
+from ._model import MatchModel
+
+FORMAT_VERSION = 3  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages
+KIND = "kommune-matcher-model"
+CARD, ARTIFACT = "model.json", "model.joblib"
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("kommune-matcher")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None = None) -> Path:
+    """Write the model so that readers only ever see a complete one, and swap it in atomically.
+
+    `directory` becomes a symbolic link to a sibling version directory (.NAME.v-...); a new model is written
+    beside it and the link is replaced in one rename, so a running service reloads either the old model or
+    the new one, never a mix. A path that holds anything but a kommune-matcher model is refused, not replaced.
+    """
+    directory = Path(directory)
+    if directory.exists() or directory.is_symlink():
+        _check_replaceable(directory)
+    card = {"kind": KIND, "format_version": FORMAT_VERSION, "package_version": package_version(),
+            "catalog_sha256": catalog_sha256, "weights": model.weights.to_dict(), **model.card}
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        version = Path(tempfile.mkdtemp(prefix=f".{directory.name}.v-", dir=directory.parent))
+    except OSError as exc:
+        raise _cannot_write(directory, exc) from exc
+    link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
+    try:
+        joblib.dump(model, version / ARTIFACT, compress=3)
+        # The card is written last: a directory with a card is complete.
+        (version / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.chmod(version, 0o755)
+        os.chmod(version / ARTIFACT, 0o644)
+        os.chmod(version / CARD, 0o644)
+        os.symlink(version.name, link)
+        previous = directory.resolve() if directory.is_symlink() else None
+        if directory.is_dir() and not directory.is_symlink():  # a model written by an older layout
+            aside = directory.parent / f".{directory.name}.old-{version.name.rsplit('-', 1)[-1]}"
+            os.rename(directory, aside)
+            previous = aside
+        os.replace(link, directory)  # the atomic swap
+    except BaseException as exc:
+        link.unlink(missing_ok=True)
+        shutil.rmtree(version, ignore_errors=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: say so, not how joblib noticed
+            raise _cannot_write(directory, exc) from exc
+        raise
+    if previous is not None and previous != version:
+        shutil.rmtree(previous, ignore_errors=True)
+    return directory
+
+
+def _cannot_write(directory: Path, exc: OSError) -> ModelSaveError:
+    kept = "the previous model is kept" if directory.exists() else "nothing was written"
+    return ModelSaveError(f"cannot write the model beside {str(directory)!r}: {exc.strerror or exc}; {kept}")
+
+
+def _check_replaceable(directory: Path) -> None:
+    """Only a model of ours (of any format version) may be replaced."""
+    try:
+        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        card = None
+    if not isinstance(card, dict) or card.get("kind") != KIND:
+        raise ModelLoadError(f"refusing to replace {str(directory)!r}: it is not a kommune-matcher model "
+                             "directory; choose another --model path")
+
+
+def read_card(directory: str | Path) -> dict:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ModelLoadError(f"model directory {str(directory)!r} does not exist; create it with "
+                             "`matcher train --catalog FILE --model DIR`")
+    try:
+        card = json.loads((directory / CARD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelLoadError(f"{str(directory)!r} has no {CARD}: it is not a model directory or it is "
+                             "half-written; retrain with `matcher train`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ModelLoadError(f"{str(directory / CARD)!r} is damaged; retrain with `matcher train`") from None
+    if not isinstance(card, dict) or card.get("kind") != KIND:
+        raise ModelLoadError(f"{str(directory)!r} was not written by kommune-matcher; retrain with `matcher train`")
+    if card.get("format_version") != FORMAT_VERSION:
+        raise ModelLoadError(f"model format {card.get('format_version')} found, this matcher reads {FORMAT_VERSION}; "
+                             "retrain with `matcher train`")
+    return card
+
+
+def load(directory: str | Path) -> MatchModel:
+    """The model in `directory`; ModelLoadError with what to do when it is missing, half-written or foreign."""
+    directory = Path(directory)
+    read_card(directory)
+    try:
+        model = joblib.load(directory / ARTIFACT)
+    except FileNotFoundError:
+        raise ModelLoadError(f"{str(directory)!r} lacks {ARTIFACT}: it is half-written; retrain with "
+                             "`matcher train`") from None
+    except Exception as exc:  # a truncated or foreign pickle fails in many ways
+        raise ModelLoadError(f"{str(directory / ARTIFACT)!r} cannot be read ({type(exc).__name__}); retrain with "
+                             "`matcher train`") from None
+    if not isinstance(model, MatchModel):
+        raise ModelLoadError(f"{str(directory / ARTIFACT)!r} holds no kommune-matcher model; retrain")
+    if model.encoder is not None and check_encoder(model.encoder) is None:
+        model = replace(model, encoder=None)  # check_encoder has warned: lexical signals only
+    return model

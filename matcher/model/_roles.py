@@ -1,0 +1,196 @@
+"""Role inference from a free-text job title: character n-grams, stemmed words and the stems of the title's head
+phrase, logistic regression.
+
+Some people hold two roles: a hauptamtliche Bürgermeisterin heads the administration and chairs the council
+(leitung + politik). A second logistic regression on the same features learns the second role from the titles
+labeled with one (data/job_titles.md gives the label rule).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from ..core import DATA_DIR, ROLES, NotFittedError, taxonomy
+from ..text import StemAnalyzer, build_lexicon, normalize, normalize_for_chars
+
+JOB_TITLES = DATA_DIR / "job_titles.csv"
+_NONE = ""  # the second-role class of titles with a single role
+_HEAD_END = re.compile(r"[(,;|]| [-–] ")
+_HEAD_STOP = frozenset("des der die dem den das für im in am an beim bei von vom zur zum auf aus mit gegen".split())
+
+
+@dataclass(frozen=True)
+class RoleGuess:
+    role: str | None  # None: not confident enough to name a role
+    confidence: float  # probability of the most likely role
+    best: str  # the most likely role, even when below the threshold
+    roles: tuple[str, ...] = ()  # primary first, then a second role if any; () when role is None
+
+
+@dataclass(frozen=True)
+class LabeledTitle:
+    title: str
+    role: str
+    second_role: str | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (self.role, self.second_role) if self.second_role else (self.role,)
+
+
+def read_labeled_titles(path: str | Path = JOB_TITLES) -> list[LabeledTitle]:
+    """Rows of a labeled CSV with columns title,role and an optional second_role (empty for most rows)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        rows = [LabeledTitle(r["title"].strip(), r["role"].strip(), (r.get("second_role") or "").strip() or None)
+                for r in csv.DictReader(f) if (r.get("title") or "").strip()]
+    unknown = sorted({c for r in rows for c in r.roles} - set(ROLES))
+    if unknown:
+        raise ValueError(f"{path}: unknown role codes {unknown}")
+    same = [r.title for r in rows if r.second_role == r.role]
+    if same:
+        raise ValueError(f"{path}: second_role repeats the role for {same[:3]}")
+    return rows
+
+
+def read_job_titles(path: str | Path = JOB_TITLES) -> tuple[list[str], list[str]]:
+    """(titles, primary roles) of a labeled CSV."""
+    rows = read_labeled_titles(path)
+    return [r.title for r in rows], [r.role for r in rows]
+
+
+def taxonomy_titles() -> tuple[list[str], list[str]]:
+    """The taxonomy's role synonyms as extra labeled titles."""
+    pairs = [(s, code) for code, entry in taxonomy()["roles"].items() for s in entry["synonyms"]]
+    return [t for t, _ in pairs], [r for _, r in pairs]
+
+
+def head_phrase(title: str) -> str:
+    """The words that name the job: normalised title up to the first bracket, comma or article/preposition.
+
+    German titles put the role first and then whose or what: "Referentin des Landrats", "Bürgermeister (SPD)
+    der Gemeinde X", "Leiterin Büro des Oberbürgermeisters". Extra features on this phrase keep an office named
+    in the attribute (or a party) from outweighing the job itself.
+    """
+    words = []
+    for word in _HEAD_END.split(normalize(title), maxsplit=1)[0].split():
+        if word in _HEAD_STOP:
+            break
+        words.append(word)
+    return " ".join(words)
+
+
+class HeadStems:
+    """Title -> stems of its head phrase (a class, not a lambda, so the fitted vectorizer pickles).
+
+    Word stems, not character n-grams: an unknown head such as "Bäckermeister" then adds nothing, where its
+    n-grams would have read it as a Bürgermeister.
+    """
+
+    def __init__(self, lexicon: frozenset[str]):
+        self.stems = StemAnalyzer(lexicon)
+
+    def __call__(self, title: str) -> list[str]:
+        return self.stems(head_phrase(title))
+
+
+class RoleClassifier:
+    """Job title -> role code with a probability; below `threshold` the role is reported as unknown.
+
+    A wrong confident guess would boost the wrong offers, so an unsure title gets no role at all, and a second
+    role only joins a confident primary when its own probability reaches `second_threshold`. The second-role model
+    is trained on the titles whose primary role has a second role somewhere in the labels (leitung: Amtsleiterin
+    vs. Bürgermeisterin) and only asked for such primaries, so it learns what sets the elected heads apart.
+    """
+
+    def __init__(self, *, threshold: float = 0.5, C: float = 40.0, second_threshold: float = 0.5,
+                 second_C: float = 20.0):
+        self.threshold, self.C = threshold, C
+        self.second_threshold, self.second_C = second_threshold, second_C
+
+    def fit(self, titles: list[str], roles: list[str], second_roles: list[str | None] | None = None
+            ) -> "RoleClassifier":
+        """`second_roles` (None for none) may cover only the first titles: the rest (e.g. synonyms) are skipped."""
+        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars, ngram_range=(2, 5),
+                                      sublinear_tf=True, dtype=np.float32)
+        # compound heads carry the role (Gesamt|leitung, Jugendhilfe|planerin): the titles' words are the lexicon
+        lexicon = build_lexicon(titles)
+        self.words_ = TfidfVectorizer(analyzer=StemAnalyzer(lexicon), sublinear_tf=True, dtype=np.float32)
+        self.heads_ = TfidfVectorizer(analyzer=HeadStems(lexicon), sublinear_tf=True, dtype=np.float32)
+        features = sparse.hstack([v.fit_transform(titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
+        self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(features, roles)
+        self.classes_ = tuple(self.model_.classes_)
+        seconds = [s or _NONE for s in (second_roles or [])]
+        # only pairs the labels know (leitung + politik): never a Referentin "des Landrats" made politik
+        self.pairs_ = frozenset((r, s) for r, s in zip(roles, seconds) if s not in (_NONE, r))
+        firsts = {r for r, _ in self.pairs_}
+        idx = [i for i, r in enumerate(roles[:len(seconds)]) if r in firsts]
+        labels = [seconds[i] for i in idx]
+        self.second_ = (LogisticRegression(C=self.second_C, max_iter=2000).fit(features[idx], labels)
+                        if len(set(labels)) > 1 else None)
+        return self
+
+    def _features(self, titles: list[str]):
+        if not hasattr(self, "model_"):
+            raise NotFittedError("This RoleClassifier is not fitted yet; call fit with labeled job titles first.")
+        return sparse.hstack([v.transform(titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
+
+    def predict_proba(self, titles: list[str]) -> np.ndarray:
+        return self.model_.predict_proba(self._features(titles))
+
+    def guess(self, titles: list[str]) -> list[RoleGuess]:
+        features = self._features(titles)
+        seconds = self.second_.predict_proba(features) if self.second_ is not None else None
+        out = []
+        for i, row in enumerate(self.model_.predict_proba(features)):
+            best = int(np.argmax(row))
+            confidence = float(row[best])
+            role = str(self.classes_[best])
+            if confidence < self.threshold:
+                out.append(RoleGuess(None, round(confidence, 4), role, ()))
+                continue
+            roles = (role,)
+            if seconds is not None:
+                p, code = max((p, str(c)) for p, c in zip(seconds[i], self.second_.classes_)
+                              if c == _NONE or (role, c) in self.pairs_)
+                if code != _NONE and p >= self.second_threshold:
+                    roles = (role, code)
+            out.append(RoleGuess(role, round(confidence, 4), role, roles))
+        return out
+
+
+def train_role_classifier(path: str | Path = JOB_TITLES, **params) -> RoleClassifier:
+    """Fitted on the labeled titles and the taxonomy's synonyms; second roles from the labeled titles only,
+    since a synonym such as "Bürgermeister" says nothing about whether the office is hauptamtlich."""
+    rows = read_labeled_titles(path)
+    extra_titles, extra_roles = taxonomy_titles()
+    return RoleClassifier(**params).fit([r.title for r in rows] + extra_titles, [r.role for r in rows] + extra_roles,
+                                        [r.second_role for r in rows])
+
+
+def evaluate_roles(classifier: RoleClassifier, rows: list[LabeledTitle]) -> dict[str, float]:
+    """Figures on labeled titles the classifier was not trained on (benchmarks/data/job_titles_heldout.csv).
+
+    top1: the most likely role is the primary, confident or not; accuracy: the same with an unknown role counted
+    wrong; coverage: share with a confident role; roles_exact: the roles tuple equals the labels (both roles
+    right, nothing extra). `elected_*` repeat them on the titles whose labels include politik (council and
+    committee members, elected heads of administration).
+    """
+    pairs = list(zip(classifier.guess([r.title for r in rows]), rows))
+    elected = [(g, r) for g, r in pairs if "politik" in r.roles]
+
+    def figures(among: list[tuple[RoleGuess, LabeledTitle]]) -> dict[str, float]:
+        n = max(1, len(among))
+        return {"top1": round(sum(g.best == r.role for g, r in among) / n, 4),
+                "accuracy": round(sum(g.role == r.role for g, r in among) / n, 4),
+                "coverage": round(sum(g.role is not None for g, _ in among) / n, 4),
+                "roles_exact": round(sum(g.roles == r.roles for g, r in among) / n, 4)}
+
+    return {"n": len(pairs), **figures(pairs), "elected_n": len(elected),
+            **{f"elected_{k}": v for k, v in figures(elected).items()}}

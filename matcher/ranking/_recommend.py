@@ -1,0 +1,79 @@
+"""From profiles to explained top k lists: the recommend calls, one flow per person.
+
+    score (signals) -> blend the eligible offers -> select (top k, near-duplicates apart) -> explain
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ..core import Offer, Profile, check_top_k, limits
+from ..model import MatchModel, Weights
+from ._blend import blend, calibrated, standardise_signals
+from ._explain import Reason, explain
+from ._interpret import Interpretation
+from ._select import select
+from ._signals import PersonSignals, score, weights_for
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    offer: Offer
+    rank: int
+    score: float
+    reasons: tuple[Reason, ...]
+
+    @property
+    def offer_id(self) -> str:
+        return self.offer.id
+
+
+@dataclass(frozen=True)
+class Result:
+    profile_id: str | None
+    interpreted: Interpretation
+    recommendations: tuple[Recommendation, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One person's ranking: the positions shown, best first, the blended score and the standardised signals
+    of every offer (offers not eligible score as if average)."""
+
+    chosen: np.ndarray
+    scores: np.ndarray
+    standardised: Mapping[str, np.ndarray]
+
+
+def rank(model: MatchModel, person: PersonSignals, k: int, today_ordinal: int, weights: Weights,
+         diversified: bool = True) -> Ranking:
+    """The top k of one person's signals among the offers they may be shown."""
+    mask = model.eligible(person.profile.region, today_ordinal)
+    standardised = standardise_signals(person.raw, mask)
+    scores = blend(standardised, weights)
+    return Ranking(select(model.offer_index, scores, mask, k, weights, diversified), scores, standardised)
+
+
+def recommend(model: MatchModel, profile: Profile, top_k: int = limits.DEFAULT_TOP_K, *,
+              today: date | None = None, weights: Weights | None = None) -> Result:
+    """The top_k offers for one profile, best first, each with 2 to 4 German reasons."""
+    return recommend_many(model, [profile], top_k, today=today, weights=weights)[0]
+
+
+def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K, *,
+                   today: date | None = None, weights: Weights | None = None) -> list[Result]:
+    """recommend for many profiles at once (texts are vectorised and encoded in one batch); same results."""
+    top_k = check_top_k(top_k)
+    today_ordinal = (today or date.today()).toordinal()
+    weights = weights_for(model, weights)
+    results = []
+    for person in score(model, profiles):
+        ranking = rank(model, person, top_k, today_ordinal, weights)
+        recs = tuple(Recommendation(model.offers[i], place, round(float(calibrated(ranking.scores[i], weights)), 4),
+                                    explain(model, person, ranking.standardised, i))
+                     for place, i in enumerate(ranking.chosen, start=1))
+        results.append(Result(person.profile.id, person.interpretation, recs))
+    return results

@@ -1,0 +1,76 @@
+"""Every signal of fit between people and offers, computed once per person into one frozen record."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import ROLES, Profile
+from ..model import LEXICAL_WEIGHTS, MatchModel, Weights
+from ..text import encode_needs
+from ._blend import field_fit, format_fit, role_fit
+from ._interpret import Interpretation, interpret
+
+
+@dataclass(frozen=True)
+class PersonSignals:
+    """What the engine reads of one person, built once and used by selection and explanation alike.
+
+    raw: each signal (SIGNALS) as an array over all offers, before standardisation.
+    need_terms: the needs' stems and the words they came from (the reasons quote them).
+    """
+
+    profile: Profile
+    interpretation: Interpretation
+    raw: Mapping[str, np.ndarray]
+    need_terms: Mapping[str, str]
+
+
+def weights_for(model: MatchModel, weights: Weights | None = None) -> Weights:
+    """The given weights, else the model's, else (no semantic encoder loaded) the lexical ones."""
+    return weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
+
+
+def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
+    """(word and char TF-IDF of the needs, char TF-IDF of title and needs, their embeddings or None), one batch."""
+    words, chars = model.vectorizer.transform([p.needs for p in profiles])
+    # the title signal reads character n-grams of title and needs; the encoder reads the needs alone: given the
+    # title too it did no better on the held-out collections (benchmarks/results.md) and took a third longer
+    query_chars = model.vectorizer.chars_.transform([p.query for p in profiles])
+    needs = [p.needs for p in profiles]
+    return words, chars, query_chars, encode_needs(model.encoder, needs) if model.semantic else None
+
+
+def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:
+    """How the engine reads each profile (role, fields), without scoring any offer."""
+    if not profiles:
+        return []
+    words, _, _, emb = _vectorise_needs(model, profiles)
+    return [it for it, _ in interpret(model, profiles, words, emb)]
+
+
+def score(model: MatchModel, profiles: Sequence[Profile]) -> list[PersonSignals]:
+    """Each profile's signals over all offers; texts are vectorised and encoded in one batch."""
+    if not profiles:
+        return []
+    words, chars, query_chars, emb = _vectorise_needs(model, profiles)
+    read = interpret(model, profiles, words, emb)
+    n = len(model.offers)
+    arrays = {
+        "word": (words @ model.word_columns).toarray(),
+        "char": (chars @ model.char_columns).toarray(),
+        "title": (query_chars @ model.char_columns).toarray(),
+        # one product per profile: a batched float32 product changes in the last bit with the batch size, and
+        # a profile's scores must not depend on which others share its batch (local and Spark engines agree)
+        "semantic": (np.array([model.embeddings @ e for e in emb]).reshape(len(profiles), n) if emb is not None
+                     else np.zeros((len(profiles), n))),
+        "role": np.array([role_fit(model.role_targets, [ROLES.index(r) for r in it.roles])
+                          for it, _ in read]).reshape(-1, n),
+        "open": np.tile(model.open_to_all.astype(float), (len(profiles), 1)),
+        "field": np.array([field_fit(model.field_matrix, w) for _, w in read]).reshape(-1, n),
+        "format": np.array([format_fit(model.formats, p.format_preference) for p in profiles]).reshape(-1, n),
+    }
+    stem_map = model.vectorizer.analyzer_.stem_map
+    return [PersonSignals(p, it, {name: values[i] for name, values in arrays.items()}, stem_map(p.needs))
+            for i, (p, (it, _)) in enumerate(zip(profiles, read))]

@@ -1,0 +1,210 @@
+"""Teams of one municipality: offers the team can take up together.
+
+Three things are read of a team: who may come (the members' roles against each offer's target roles), what the
+team asks about together (all members' titles and needs read as one shared need), and each member's own fit,
+aggregated by a strategy. The team relevance model (team_relevance.py) turns them into the chance of each team
+grade, and offers are ranked by the expected gain. Aggregations are pure functions over the members' topic
+utility matrix U (n_members, n_eligible_offers), utilities in (0, 1).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ..core import ROLES, ArgumentError, Offer, Problem, Profile, check_top_k, limits, unknown_code_message
+from ..model import MatchModel, Weights
+from ..ranking import (POOL_FACTOR, Interpretation, PersonSignals, Reason, blend, explain, score, select,
+                       standardise, standardise_signals, weights_for)
+from . import _relevance as team_relevance
+from ._aggregate import AGGREGATIONS, DEFAULT_AGGREGATION, aggregate, fair_greedy, may_attend, topic_utility
+from ._relevance import TeamRelevance
+
+MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
+MEMBER_REASONS = 2
+TEAM_LEVEL_REASONS = frozenset({"role_open", "region", "cost", "deadline"})  # said once for the team
+OPEN_BONUS = 0.75  # expected gain added, in the first places, to offers every member may attend
+TEAM_PLACES = 5  # the first places favour what the whole team can take up (the issue's top-5 share)
+SHARED_NEEDS_CHARS = 20000
+
+
+def shared_need(members: Sequence[Profile]) -> Profile:
+    """All members' job titles and needs read as one person's need: what the team asks about together."""
+    return Profile(needs=" ".join(f"{m.role_title or ''} {m.needs}" for m in members)[:SHARED_NEEDS_CHARS])
+
+
+@dataclass(frozen=True)
+class MemberFit:
+    member_id: str
+    served: bool  # may attend, and the offer fits this member better than their average offer
+    may_attend: bool
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class GroupRecommendation:
+    offer: Offer
+    rank: int
+    score: float  # the model's chance that the team finds the offer clearly useful (grade >= 2)
+    reasons: tuple[Reason, ...]  # about the team as a whole
+    members: tuple[MemberFit, ...]
+
+    @property
+    def offer_id(self) -> str:
+        return self.offer.id
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        return tuple(m.member_id for m in self.members if m.served)
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    group_id: str | None
+    members: tuple[tuple[str, Interpretation], ...]
+    recommendations: tuple[GroupRecommendation, ...]
+
+
+def check_aggregation(name: str) -> str:
+    if name not in AGGREGATIONS:
+        raise ArgumentError([Problem(("aggregation",), unknown_code_message(name, "aggregation",
+                                                                                tuple(AGGREGATIONS)), "unknown_code")])
+    return name
+
+
+def check_members(members: Sequence) -> None:
+    """2 to 12 members whose given ids are unique (each member's reasons are keyed by id)."""
+    if not MIN_MEMBERS <= len(members) <= MAX_MEMBERS:
+        raise ArgumentError([Problem(("members",), f"a team has {MIN_MEMBERS} to {MAX_MEMBERS} members, got "
+                                         f"{len(members)}", "out_of_range")])
+    seen = set()
+    for i, m in enumerate(members):
+        member_id = m.get("id") if isinstance(m, dict) else getattr(m, "id", None)
+        if member_id is not None and member_id in seen:
+            raise ArgumentError([Problem(("members", i, "id"), f"member id {member_id!r} is given twice",
+                                             "duplicate_id")])
+        seen.add(member_id)
+
+
+def member_ids(members: Sequence[Profile]) -> list[str]:
+    """Given ids, and "mitglied-N" (N = position) for members without one, never colliding with a given id."""
+    taken = {m.id for m in members if m.id}
+    ids = []
+    for position, m in enumerate(members, start=1):
+        member_id = m.id or f"mitglied-{position}"
+        while not m.id and member_id in taken:
+            member_id += "'"
+        taken.add(member_id)
+        ids.append(member_id)
+    return ids
+
+
+@dataclass(frozen=True)
+class TeamSignals:
+    """What the engine reads of a team before ranking: members' signals and utilities, access, features."""
+    members: tuple[PersonSignals, ...]
+    standardised: list[dict[str, np.ndarray]]  # standardised signals of each member, then of the shared need
+    utilities: np.ndarray  # (n_members, n_offers) topic utilities
+    attend: np.ndarray  # (n_members, n_offers) who may attend
+    mask: np.ndarray  # offers every member can reach
+    features: np.ndarray  # (n_offers, len(team_relevance.FEATURES))
+
+    @property
+    def interpretations(self) -> tuple[Interpretation, ...]:
+        return tuple(m.interpretation for m in self.members)
+
+
+def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str, today_ordinal: int,
+                 weights: Weights | None = None) -> TeamSignals:
+    """Read a team: each member's and the shared need's signals, who may attend, and the relevance features.
+
+    Topic signals leave out the role and open-to-all parts of the blend: who may come is a feature of its own.
+    """
+    topic_weights = weights_for(model, weights).without("role", "open")
+    *people, shared = score(model, [*members, shared_need(members)])
+    mask = np.ones(len(model.offers), dtype=bool)
+    for m in members:  # the team's offers are those every member can reach
+        mask &= model.eligible(m.region, today_ordinal)
+    standardised = [standardise_signals(p.raw, mask) for p in (*people, shared)]
+    utilities = np.array([topic_utility(blend(s, topic_weights), mask) for s in standardised[:-1]])
+    attend = np.array([may_attend(model.role_targets, model.open_to_all, p.interpretation.roles) for p in people])
+    members_fit, eligible_ = np.zeros(len(model.offers)), np.flatnonzero(mask)
+    members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation)
+    features = team_relevance.team_features(
+        standardised[-1], standardised[:-1], standardise(blend(standardised[-1], topic_weights), mask), members_fit,
+        attend, model.open_to_all, model.offer_types, all(p.interpretation.role for p in people))
+    return TeamSignals(tuple(people), standardised, utilities, attend, mask, features)
+
+
+def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
+                    aggregation: str = DEFAULT_AGGREGATION, *, group_id: str | None = None,
+                    today: date | None = None, weights: Weights | None = None,
+                    relevance: TeamRelevance | None = None, open_bonus: float = OPEN_BONUS,
+                    diversified: bool = True) -> GroupResult:
+    """Offers the team can take up together, best first, with team reasons and per-member fit.
+
+    The team relevance model (team_relevance.py) turns who may come, the fit of all members' titles and needs
+    read as one shared need, and the members' own fit aggregated by the chosen strategy into P(grade >= g);
+    offers are ranked by the expected gain, and in the first TEAM_PLACES an offer every member may attend gains
+    open_bonus. Below them "fair" orders a pool of the best offers greedily (fair_greedy) so that the member
+    served least so far comes first, without diversification.
+
+    Parameters
+    ----------
+    relevance : a fitted TeamRelevance; default the one shipped for this aggregation.
+    open_bonus : expected gain added in the first places to offers every member may attend (0: none).
+    """
+    top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
+    check_members(members)
+    weights = weights_for(model, weights)
+    team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights)
+    interpretations, utilities, attend = team.interpretations, team.utilities, team.attend
+    index = model.offer_index
+    probabilities = (relevance or team_relevance.shipped(aggregation)).probabilities(team.features)
+    gain = team_relevance.expected_gain(probabilities)
+    useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
+    first = select(index, gain + open_bonus * attend.all(axis=0), useful, min(top_k, TEAM_PLACES), weights,
+                   diversified)
+    if aggregation == "fair":  # below the first places, whoever is served least so far comes first
+        served = probabilities[0] * attend  # a member gains only from what they may attend
+        pool = select(index, gain, useful, top_k * POOL_FACTOR, weights, False, above=first)
+        rest = pool[fair_greedy(served, pool, top_k - len(first), placed=first)]
+    else:
+        rest = select(index, gain, useful, top_k - len(first), weights, diversified, above=first)
+    chosen = np.concatenate([first, rest])
+    ids = member_ids(members)
+    typical = utilities[:, team.mask].mean(axis=1)  # each member's utility of their average offer
+    recs = []
+    for place, i in enumerate(chosen, start=1):
+        fits = tuple(MemberFit(
+            ids[m], bool(attend[m, i] and utilities[m, i] > typical[m]), bool(attend[m, i]),
+            explain(model, team.members[m], team.standardised[m], i, TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
+            for m in range(len(members)))
+        chance = float(probabilities[team_relevance.CLEARLY_USEFUL, i])
+        recs.append(GroupRecommendation(model.offers[i], place, round(chance, 4),
+                                        team_reasons(model.offers[i], interpretations, attend[:, i]), fits))
+    return GroupResult(group_id, tuple(zip(ids, interpretations)), tuple(recs))
+
+
+def team_reasons(offer: Offer, interpretations: Sequence[Interpretation], attend: np.ndarray) -> tuple[Reason, ...]:
+    """What the offer means for the team: who may come, the shared topic, who is left out, region."""
+    roles = sorted({it.role for it in interpretations if it.role}, key=ROLES.index)
+    every_role_known = all(it.role for it in interpretations)
+    reasons = []
+    if offer.is_open_to_all():
+        reasons.append(Reason("team_open"))
+    elif attend.all() and every_role_known:  # only then is "aimed at every role in the team" known to be true
+        reasons.append(Reason("team_roles", tuple(roles)))
+    counts = {f: sum(f in it.fields for it in interpretations) for f in offer.fields}
+    shared = [f for f in offer.fields if counts[f] >= min(2, len(interpretations))]
+    if shared:
+        reasons.append(Reason("team_topic", tuple(shared[:2])))
+    excluded = sorted({it.role for it, ok in zip(interpretations, attend) if not ok and it.role}, key=ROLES.index)
+    if excluded:
+        reasons.append(Reason("team_excluded", tuple(excluded)))
+    reasons.append(Reason("region", (offer.region,)))
+    if offer.cost == "kostenfrei":
+        reasons.append(Reason("cost"))
+    return tuple(reasons[:4])

@@ -1,0 +1,188 @@
+"""German text processing: normalisation (gender forms, abbreviations, umlauts), stemming, compounds, stop words.
+
+Analyzers are module-level callables or small picklable classes, so that fitted vectorizers persist with joblib.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+from ..core import DATA_DIR
+
+# Gender forms reduced to the base form so that "Planer:innen", "PlanerInnen" and "Planerin" meet "Planer".
+_GENDER_PATTERNS = [
+    (re.compile(r"\((?:m|w|d)\s*/\s*(?:m|w|d)\s*/\s*(?:m|w|d)\)", re.I), " "),
+    (re.compile(r"(?<=\w)[:*_·](?:innen|in)\b"), ""),
+    (re.compile(r"(?<=[a-zäöüß])(?:Innen|In)\b"), ""),
+    (re.compile(r"(?<=\w)\s*/\s*-?\s*(?:innen|in)\b", re.I), ""),
+    (re.compile(r"(?<=\w)\((?:innen|in)\)", re.I), ""),
+    (re.compile(r"(?<=[a-zäöüß]{3}er)in(?:nen)?\b"), ""),
+]
+
+# Abbreviations common in German job titles and administrative writing.
+_ABBREVIATIONS = {
+    "sb": "sachbearbeitung", "sachb": "sachbearbeitung", "stellv": "stellvertretende", "stv": "stellvertretende",
+    "ltg": "leitung", "fbl": "fachbereichsleitung", "fb": "fachbereich", "sgl": "sachgebietsleitung",
+    "sg": "sachgebiet", "abt": "abteilung", "al": "amtsleitung", "ma": "mitarbeiter", "ref": "referent",
+    "gf": "geschäftsführung", "päd": "pädagogische", "sozpäd": "sozialpädagoge", "soz": "sozial",
+    "dipl": "diplom", "jhp": "jugendhilfeplanung", "asd": "allgemeiner sozialer dienst", "qm": "quartiersmanagement",
+    "bgm": "bürgermeister", "ob": "oberbürgermeister", "koord": "koordination", "verw": "verwaltung",
+    "ogs": "offene ganztagsschule", "kjr": "kreisjugendring", "sja": "schuljugendarbeit", "ssa": "schulsozialarbeit",
+    "jgd": "jugend", "beauftr": "beauftragte", "mgl": "mitglied", "vors": "vorsitzende", "ehrenamtl": "ehrenamtliche",
+}
+# Short abbreviations that are also ordinary words count only when written in capitals.
+_CAPITAL_ONLY = {"ob", "al", "ma", "sg", "fb", "ref", "soz"}
+_TOKEN = re.compile(r"[a-zäöüß0-9]+")
+_WORDISH = re.compile(r"[A-Za-zÄÖÜäöüß0-9]+\.?")
+
+
+def strip_gender(text: str) -> str:
+    for pattern, repl in _GENDER_PATTERNS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def expand_abbreviations(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        word = m.group(0)
+        key = word.rstrip(".").lower()
+        if key not in _ABBREVIATIONS:
+            return word
+        if key in _CAPITAL_ONLY and not word.rstrip(".").isupper():
+            return word
+        return _ABBREVIATIONS[key] + " "
+    return _WORDISH.sub(repl, text)
+
+
+def normalize(text: str) -> str:
+    """Lowercased text with gender forms reduced and abbreviations expanded; umlauts kept for the stemmer."""
+    text = expand_abbreviations(strip_gender(text.replace("\u00ad", "")))
+    return text.lower().replace("ẞ", "ß")
+
+
+def fold_umlauts(text: str) -> str:
+    """ä -> a, ß -> ss (as the Snowball German stemmer does), for character n-grams."""
+    return text.translate(_FOLD)
+
+
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+
+
+def normalize_for_chars(text: str) -> str:
+    """Preprocessor for character n-grams: normalised, umlauts folded, 'ae' spelt as 'a'."""
+    return re.sub(r"(?<=[bcdfghjklmnpqrstvwxz])(ae|oe|ue)", lambda m: m.group(0)[0], fold_umlauts(normalize(text)))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    words = set()
+    for line in (DATA_DIR / "stopwords_de.txt").read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+_stemmer = Stemmer.Stemmer("german")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Content words of a text, normalised, stop words removed (not stemmed)."""
+    stops = stop_words()
+    return [w for w in _TOKEN.findall(normalize(text)) if w not in stops and len(w) > 1]
+
+
+_LINKING = ("s", "n", "en", "es", "e")
+_MIN_PART = 4
+
+
+def split_compound(word: str, lexicon: frozenset[str]) -> list[str]:
+    """Parts of a German compound that are known words, e.g. jugendhilfeplanung -> [jugendhilfe, planung].
+
+    The head (right part) is the longest known suffix; the modifier may carry a linking element
+    (Beteiligungs|verfahren). Returns [] when no split into known words exists.
+    """
+    for cut in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head, modifier = word[cut:], word[:cut]
+        if head not in lexicon:
+            continue
+        for link in ("", *_LINKING):
+            if link and not modifier.endswith(link):
+                continue
+            base = modifier[: len(modifier) - len(link)] if link else modifier
+            if len(base) >= _MIN_PART and base in lexicon:
+                return [*(split_compound(base, lexicon) or [base]), head]
+    return []
+
+
+def compound_head(word: str, lexicon: frozenset[str]) -> str | None:
+    """The longest known word that ends the compound (Gesamt|leitung -> leitung), or None."""
+    for cut in range(3, len(word) - _MIN_PART + 1):
+        if word[cut:] in lexicon:
+            return word[cut:]
+    return None
+
+
+def compound_parts(word: str, lexicon: frozenset[str]) -> list[str]:
+    """Known parts of a compound, or at least its known head; [] for a word that is no compound we know."""
+    if len(word) < 2 * _MIN_PART - 1:
+        return []
+    parts = split_compound(word, lexicon)
+    if parts:
+        return parts
+    head = compound_head(word, lexicon)
+    return [head] if head else []
+
+
+class StemAnalyzer:
+    """Text -> stems of content words plus stems of their compound parts (for word TF-IDF and reasons).
+
+    The lexicon (words seen in the catalog) decides which compound splits are real words.
+    """
+
+    def __init__(self, lexicon: frozenset[str] = frozenset()):
+        self.lexicon = lexicon
+
+    def __call__(self, text: str) -> list[str]:
+        out = []
+        for word in words(text):
+            out.append(stem(word))
+            out.extend(stem(part) for part in compound_parts(word, self.lexicon))
+        return out
+
+    def stem_map(self, text: str) -> dict[str, str]:
+        """Stem -> the word of the text it came from (first occurrence), compounds' parts included."""
+        found: dict[str, str] = {}
+        for word in words(text):
+            found.setdefault(stem(word), word)
+            for part in compound_parts(word, self.lexicon):
+                found.setdefault(stem(part), word)
+        return found
+
+
+def build_lexicon(texts, min_len: int = _MIN_PART) -> frozenset[str]:
+    """All content words of the texts, the vocabulary compound parts must come from."""
+    return frozenset(w for t in texts for w in words(t) if len(w) >= min_len)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+
+
+def sentence_windows(text: str, size: int = 400) -> list[str]:
+    """The text cut at sentence ends into windows of about `size` characters (a longer sentence stays whole)."""
+    windows, current = [], ""
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        if current and len(current) + len(sentence) + 1 > size:
+            windows.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    return [*windows, current] if current else windows or [text]

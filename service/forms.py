@@ -1,0 +1,63 @@
+"""What the German pages share: templates, form values read into profiles, and problems as German messages
+next to the form field they concern."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+from matcher import MatcherInputError, Profile, limits, parse_profile
+from matcher.core import label, taxonomy
+from matcher.coverage import CoverageReport, Portfolio, portfolio
+from matcher.ranking import render
+
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates.env.globals.update(label=label, render_reason=render, taxonomy=taxonomy)
+
+FIELD_LABELS = {"needs": "Was brauchen Sie?", "role_title": "Berufsbezeichnung", "region": "Bundesland",
+                "fields": "Handlungsfelder", "format_preference": "Format", "role": "Rolle", "top_k": "Anzahl"}
+_PAGE_IDS = {"role": "rolle", "top_k": "needs"}  # form element ids on the actor page, where they differ
+MESSAGES = {
+    "empty": "Bitte füllen Sie dieses Feld aus.",
+    "missing": "Bitte füllen Sie dieses Feld aus.",
+    "too_long": "Der Text ist zu lang.",
+    "unknown_code": "Dieser Wert ist unbekannt; bitte wählen Sie aus der Liste.",
+    "too_many": "Bitte wählen Sie weniger aus.",
+}
+
+
+def german_errors(problems) -> list[dict]:
+    """Problems as German messages per form field; translated by type, never by parsing the English text."""
+    out = []
+    for p in problems:
+        key = next((part for part in p.loc if isinstance(part, str) and part in FIELD_LABELS), "needs")
+        message = MESSAGES.get(p.type, "Diese Eingabe können wir nicht verarbeiten.")
+        if key == "needs" and p.type in ("empty", "missing"):
+            message = "Bitte beschreiben Sie kurz, was Sie brauchen."
+        elif p.type == "too_long":
+            limit = {"needs": limits.MAX_NEEDS_CHARS, "role_title": limits.MAX_ROLE_TITLE_CHARS}.get(key)
+            message = f"Der Text ist zu lang: höchstens {limit} Zeichen." if limit else message
+        out.append({"field": key, "label": FIELD_LABELS[key], "message": message, "anchor": _PAGE_IDS.get(key, key)})
+    return out
+
+
+@lru_cache(maxsize=1)
+def title_suggestions() -> list[str]:
+    return sorted({s for entry in taxonomy()["roles"].values() for s in entry["synonyms"]})
+
+
+def read_form(raw: dict) -> tuple[Profile | None, list[dict]]:
+    """The profile a form describes, or None and the German errors per form field."""
+    try:
+        return parse_profile(raw), []
+    except MatcherInputError as exc:
+        return None, german_errors(exc.problems)
+
+
+def find_portfolio(offers, provider: str, report: CoverageReport) -> Portfolio | None:
+    """The provider's portfolio, or None when the catalog has no provider of that name."""
+    try:
+        return portfolio(list(offers), provider, report)
+    except MatcherInputError:
+        return None

@@ -1,0 +1,36 @@
+"""The German page for actors: a GET form, so a result list can be bookmarked and shared."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from matcher import FIELDS, ROLES, STATES, limits
+from matcher.core import FORMATS
+
+from ..deps import RuntimeDep
+from ..forms import read_form, templates, title_suggestions
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def actor_page(request: Request, runtime: RuntimeDep,
+               titel: Annotated[str, Query(max_length=limits.MAX_ROLE_TITLE_CHARS * 2)] = "",
+               bedarf: Annotated[str, Query(max_length=limits.MAX_NEEDS_CHARS * 2)] = "",
+               feld: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI reads it)
+               land: Annotated[str, Query(max_length=20)] = "",
+               format: Annotated[str, Query(max_length=20)] = "",
+               rolle: Annotated[str, Query(max_length=40)] = ""):
+    form = {"titel": titel, "bedarf": bedarf, "feld": feld, "land": land, "format": format, "rolle": rolle}
+    context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
+               "suggestions": title_suggestions(), "limits": limits, "result": None, "errors": []}
+    if bedarf.strip() or titel.strip():
+        profile, context["errors"] = read_form({
+            "role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,
+            "format_preference": format or None, "role": rolle or None})
+        if profile is not None:
+            context["result"] = runtime.recommend(profile, limits.DEFAULT_TOP_K)
+    status = 422 if context["errors"] else 200
+    return templates.TemplateResponse(request, "index.html", context, status_code=status)

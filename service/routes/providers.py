@@ -1,0 +1,18 @@
+"""Providers: where one provider's offers sit, and which underserved cells it could fill."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+
+from matcher.coverage import coverage_report, portfolio
+
+from ..deps import ModelDep, RuntimeDep
+
+router = APIRouter(prefix="/providers", tags=["coverage"])
+
+
+@router.get("/{name}/portfolio", responses={404: {"description": "unknown provider"}})
+def provider_portfolio(model: ModelDep, runtime: RuntimeDep, name: str = Path(max_length=500)) -> dict:
+    """Where one provider's offers sit in the field x role matrix, and which underserved cells it could fill."""
+    records, sources = runtime.demand()
+    report = coverage_report(model.offers, records, demand_sources=sources)
+    return {**portfolio(list(model.offers), name, report).to_dict(), "rule": report.rule}
