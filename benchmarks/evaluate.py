@@ -124,7 +124,7 @@ MMR_LAMBDAS = (0.8, 0.9, 1.0)
 
 def fit_engine(bench: Bench, start, names):
     """What the engine learns from one collection's judgments: signal weights and calibration (pairwise, see
-    matcher/tuning.py), then the diversification setting that does best on the same judgments."""
+    matcher/ranking/_tuning.py), then the diversification setting that does best on the same judgments."""
     weights = bench.fit(start, names)
     return max((replace(weights, mmr_lambda=lam) for lam in MMR_LAMBDAS),
                key=lambda w: (bench.metrics(bench.engine(w))["ndcg@10"], w.mmr_lambda))

@@ -3,7 +3,7 @@ that joins all members' words into one query, per-member NDCG (mean, minimum, zR
 top 5 that every member's role may attend. Prints tables and writes benchmarks/results_teams.md.
 
     python benchmarks/teams.py          # the benchmark
-    python benchmarks/teams.py --fit    # refit the shipped team relevance model (matcher/team_relevance.json)
+    python benchmarks/teams.py --fit    # refit the shipped team relevance model (matcher/teams/team_relevance.json)
                                         # on every labeled team, one per strategy, and stop
 
 Leave-one-team-out: the relevance model is refitted without the held-out team; the open bonus is chosen on the
@@ -39,7 +39,7 @@ TEAMS = HERE / "data" / "teams.jsonl"
 JUDGMENTS = HERE / "data" / "team_judgments.jsonl"
 OPEN_BONUSES = (0.0, 0.5, 0.75, 0.85, 1.0, 1.25)
 K = 10
-MIN_OPEN = 0.8  # the issue's target share of the top 5 that every member may attend
+MIN_OPEN = 0.8  # the target share of the top 5 that every member may attend
 # Settings are chosen with a margin: the share moves between team sets (on the later teams, settings chosen on
 # the first round at >= 80 % gave 71-86 %). When no bonus reaches it, the largest is taken.
 CHOICE_OPEN = 0.85

@@ -1,5 +1,5 @@
-"""Fit the shipped blend weights on every labeled collection (pairwise, matcher/tuning.py) and calibrate the
-score; the printed weights are the package defaults (matcher/ranking.py, DEFAULT_WEIGHTS and LEXICAL_WEIGHTS).
+"""Fit the shipped blend weights on every labeled collection (pairwise, matcher/ranking/_tuning.py) and calibrate the
+score; the printed weights are the package defaults (matcher/ranking/_blend.py, DEFAULT_WEIGHTS and LEXICAL_WEIGHTS).
 
 quality.py reports how weights fitted this way do on a collection they were not fitted on.
 

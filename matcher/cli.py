@@ -1,8 +1,9 @@
 """The `matcher` command line: argparse and one library call per subcommand.
 
-Exit codes, chosen by the type of error: 0 ok, 1 bad data (MatcherInputError, ModelLoadError; reported, good
-records kept), 2 usage (ArgumentError, argparse), 3 the environment failed (UnavailableError: Spark, a database;
-ModelSaveError: a full disk; the previous results are kept).
+Exit codes, chosen by the type of error: 0 ok; 1 bad data (MatcherInputError, ModelLoadError; reported, good
+records kept); 2 usage (ArgumentError, argparse) or an engine that cannot run (UnavailableError: Spark without
+Java, a database that does not answer); 3 the result cannot be stored (ModelSaveError: a full disk; the previous
+model is kept).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from .core import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveEr
                    check_top_k, limits)
 
 OK, BAD_DATA, USAGE = 0, 1, 2
-UNAVAILABLE = 3  # the machine or a service refused (disk full, no Java, no database): neither the data's fault nor the call's
+CANNOT_WRITE = 3  # the machine refused (disk full, no permission): neither the data's fault nor the call's
 
 
 def _top_k(value: str) -> int:
@@ -25,9 +26,13 @@ def _top_k(value: str) -> int:
         raise argparse.ArgumentTypeError(exc.problems[0].msg) from None
 
 
-def _print_problems(problems, stream=sys.stderr) -> None:
+def _print_problems(problems, stream=None) -> None:
     for problem in problems:
-        print(f"  {problem}", file=stream)
+        print(f"  {problem}", file=stream or sys.stderr)
+
+
+def _report_problem(problem) -> None:
+    _print_problems([problem])
 
 
 def cmd_validate(args) -> int:
@@ -99,15 +104,12 @@ def cmd_score(args) -> int:
     from .batch import score_file
     model = _load(args.model)
 
-    def report(problem):
-        print(f"  {problem}", file=sys.stderr)
-
     if args.engine == "spark":
         from .batch import score_file_spark
-        counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=report,
+        counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
                                   master=args.spark_master, staging=args.spark_staging)
     else:
-        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=report)
+        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem)
     print(f"scored {counts['records']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
           file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -117,11 +119,8 @@ def cmd_group(args) -> int:
     from .batch import group_file
     model = _load(args.model)
 
-    def report(problem):
-        print(f"  {problem}", file=sys.stderr)
-
     counts = group_file(model, args.teams, args.out, top_k=args.top_k, aggregation=args.aggregation,
-                        on_problem=report)
+                        on_problem=_report_problem)
     print(f"recommended for {counts['records']} teams into {args.out}; {counts['bad']} bad teams skipped",
           file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -142,7 +141,7 @@ def cmd_serve(args) -> int:
     os.environ["KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS"] = str(args.retention_days)
     os.environ["KOMMUNE_MATCHER_MAX_WAITING"] = str(args.max_waiting)
     print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
-    # The app is named by its import string: matcher never imports service (shared/DESIGN.md).
+    # The app is named by its import string: matcher never imports service (the README's layout).
     uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     return OK
@@ -150,18 +149,16 @@ def cmd_serve(args) -> int:
 
 def _demand(args, model):
     """(demand records, profiles, sources) from --profiles and --demand-db; bad profiles are reported."""
-    from .coverage import DemandLog, demand_records
+    from .coverage import DemandLog, demand_records, gather_demand
     from .io import read_profiles
-    records, profiles, sources, bad = [], [], [], 0
+    profiles, survey, logged, bad = [], None, None, 0
     if args.profiles:
         for line, profile, problems in read_profiles(args.profiles):
-            for problem in problems:
-                print(f"  {problem}", file=sys.stderr)
+            _print_problems(problems)
             bad += bool(problems)
             if profile is not None:
                 profiles.append(profile)
-        records += demand_records(model, profiles)
-        sources.append(f"{args.profiles} ({len(profiles)} Profile)")
+        survey = demand_records(model, profiles)
     if args.demand_db:
         try:
             logged = DemandLog(args.demand_db, retention_days=0).read()
@@ -171,8 +168,7 @@ def _demand(args, model):
             error = ArgumentError if isinstance(exc, BadURL) else UnavailableError
             raise error([Problem(("demand_db",), f"cannot read the demand log {args.demand_db!r}: "
                                  f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")]) from None
-        records += logged
-        sources.append(f"Anfrageprotokoll ({len(logged)} Anfragen)")
+    records, sources = gather_demand(survey, str(args.profiles), logged)
     return records, profiles, sources, bad
 
 
@@ -320,9 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     except ModelLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_DATA
-    except (ModelSaveError, UnavailableError) as exc:
+    except ModelSaveError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return UNAVAILABLE
+        return CANNOT_WRITE
+    except UnavailableError as exc:
+        print("error: cannot run here:", file=sys.stderr)
+        _print_problems(exc.problems)
+        return USAGE
     except MatcherInputError as exc:  # ArgumentError included
         print("error: invalid input:", file=sys.stderr)
         _print_problems(exc.problems)

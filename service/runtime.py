@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from matcher import GroupResult, MatchModel, Profile, Result, load, read_profiles, recommend_group
-from matcher.coverage import DemandLog, demand_records
+from matcher.coverage import DemandLog, demand_records, gather_demand
 from matcher.ranking import CachedRecommender
 from matcher.text import QueryCache
 
@@ -114,7 +114,5 @@ class Runtime:
 
     def demand(self) -> tuple[list, list[str]]:
         """(demand records, German names of their sources): the survey read at start-up and the logged requests."""
-        logged = self.demand_log.read_or_empty() if self.demand_log is not None else []
-        sources = [f"Umfrage ({len(self.survey_demand)} Profile)"] if self.survey_demand else []
-        sources += [f"Anfrageprotokoll ({len(logged)} Anfragen)"] if self.demand_log is not None else []
-        return [*self.survey_demand, *logged], sources
+        logged = self.demand_log.read_or_empty() if self.demand_log is not None else None
+        return gather_demand(self.survey_demand or None, "Umfrage", logged)

@@ -56,5 +56,16 @@ def test_pages_never_fail_with_500(client, params, path):
 @given(name=st.text(min_size=1, max_size=40).filter(lambda s: s not in (".", "..")))
 def test_unknown_ids_and_providers_are_404(client, name):
     from urllib.parse import quote
-    assert client.get(f"/offers/{quote(name, safe='')}").status_code in (200, 404, 422)
-    assert client.get(f"/providers/{quote(name, safe='')}/portfolio").status_code in (200, 404, 422)
+    model = client.app.state.runtime.model
+    known_id = name in model.index
+    known_provider = any(o.provider.casefold() == name.strip().casefold() for o in model.offers)
+    assert client.get(f"/offers/{quote(name, safe='')}").status_code == (200 if known_id else 404)
+    assert client.get(f"/providers/{quote(name, safe='')}/portfolio").status_code == (200 if known_provider else 404)
+
+
+@pytest.mark.parametrize("known", ["t01", "Akademie für Jugendarbeit Franken"])
+def test_known_ids_and_providers_are_200(client, known):
+    from urllib.parse import quote
+    model = client.app.state.runtime.model
+    path = f"/offers/{known}" if known in model.index else f"/providers/{quote(known, safe='')}/portfolio"
+    assert client.get(path).status_code == 200

@@ -10,7 +10,7 @@ from pathlib import Path
 # the library's data ships inside the package; KOMMUNE_MATCHER_DATA points at a folder of one's own
 DATA_DIR = Path(os.environ.get("KOMMUNE_MATCHER_DATA", Path(__file__).resolve().parent / "data"))
 
-# The codes are stable API (shared/DESIGN.md); taxonomy.json must provide labels for exactly these.
+# The codes are stable API (README: data contract); taxonomy.json must provide labels for exactly these.
 ROLES = ("fachkraft", "verwaltung", "planung", "leitung", "politik", "koordination", "zivilgesellschaft")
 FIELDS = ("praevention", "beteiligung", "bildung", "gesundheit", "integration", "kinder_jugend",
           "demokratie", "sozialraum", "digitalisierung", "klima")

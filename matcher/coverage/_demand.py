@@ -133,3 +133,12 @@ class DemandLog:
         cutoff = today - timedelta(days=self.retention_days)
         with self._engine.begin() as conn:
             return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount
+
+
+def gather_demand(survey: list[DemandRecord] | None = None, survey_name: str = "Umfrage",
+                  logged: list[DemandRecord] | None = None) -> tuple[list[DemandRecord], list[str]]:
+    """(demand records, German names of their sources) of a survey's profiles and the logged requests; a source
+    given as None is not used and not named."""
+    sources = [f"{survey_name} ({len(survey)} Profile)"] if survey is not None else []
+    sources += [f"Anfrageprotokoll ({len(logged)} Anfragen)"] if logged is not None else []
+    return [*(survey or ()), *(logged or ())], sources

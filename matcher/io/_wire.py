@@ -1,5 +1,5 @@
 """Wire dicts: results as the plain records that batch files, `recommend --json` and the HTTP answers share
-(shared/DESIGN.md)."""
+(the README's contract)."""
 from __future__ import annotations
 
 from ..core import Offer
@@ -16,7 +16,7 @@ def offer_summary(offer: Offer) -> dict:
 
 
 def result_to_dict(result: Result) -> dict:
-    """The batch output record of one profile (shared/DESIGN.md)."""
+    """The batch output record of one profile, as the README documents it."""
     return {
         "profile_id": result.profile_id,
         "interpreted": {k: v for k, v in result.interpreted.to_dict().items() if k in ("role", "role_confidence",

@@ -3,7 +3,7 @@ phrase, logistic regression.
 
 Some people hold two roles: a hauptamtliche Bürgermeisterin heads the administration and chairs the council
 (leitung + politik). A second logistic regression on the same features learns the second role from the titles
-labeled with one (data/job_titles.md gives the label rule).
+labeled with one (matcher/core/data/job_titles.md gives the label rule).
 """
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ class Weights:
     """How much each signal counts. Text signals are standardised per query, structured ones lie in [0, 1].
 
     The defaults are learned from the judgments of both labeled collections by a pairwise linear ranker
-    (matcher/tuning.py, benchmarks/tune.py); benchmarks/results.md shows how weights learned on one collection do
-    on the other. A user with judgments of their own may fit others (tuning.fit_weights) and pass them to fit_model.
+    (matcher/ranking/_tuning.py, benchmarks/tune.py); benchmarks/results.md shows how weights learned on one collection do
+    on the other. A user with judgments of their own may fit others (matcher.ranking.fit_weights) and pass them to fit_model.
     """
 
     word: float = 0.186  # stemmed word TF-IDF cosine of the needs, z-scored

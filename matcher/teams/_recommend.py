@@ -26,7 +26,7 @@ MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
 MEMBER_REASONS = 2
 TEAM_LEVEL_REASONS = frozenset({"role_open", "region", "cost", "deadline"})  # said once for the team
 OPEN_BONUS = 0.75  # expected gain added, in the first places, to offers every member may attend
-TEAM_PLACES = 5  # the first places favour what the whole team can take up (the top-5 share)
+TEAM_PLACES = 5  # the first places favour what the whole team can take up (benchmarks/teams.py: open share of the top 5)
 SHARED_NEEDS_CHARS = 20000
 
 
