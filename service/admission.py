@@ -33,16 +33,20 @@ def runs_engine(scope) -> bool:
 
 
 class Admission:
-    """Pure ASGI middleware: admits at most max_waiting engine requests, of which `running` run at once."""
+    """Pure ASGI middleware: admits at most max_waiting engine requests, of which `running` run at once; while the
+    service drains before a shutdown (service/draining.py) it admits nothing but /health."""
 
-    def __init__(self, app, max_waiting: int, running: int = RUNNING):
-        self.app, self.max_waiting = app, max_waiting
+    def __init__(self, app, max_waiting: int, running: int = RUNNING, drain=None):
+        self.app, self.max_waiting, self.drain = app, max_waiting, drain
         self.turns = asyncio.Semaphore(running)
         self.active = 0
         self.shed = 0
         self.seconds_per_request = 0.1  # running mean of an admitted request's time in the service
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.drain is not None and self.drain.started.is_set() \
+                and scope["path"] != "/health":
+            return await self._refuse(scope, send, draining=True)
         if scope["type"] != "http" or not runs_engine(scope):
             return await self.app(scope, receive, send)
         if self.active >= self.max_waiting:
@@ -64,14 +68,19 @@ class Admission:
         """Seconds until a place is likely free: within one request's time in the service, a running one ends."""
         return max(1, math.ceil(self.seconds_per_request))
 
-    async def _refuse(self, scope, send):
+    async def _refuse(self, scope, send, draining: bool = False):
         seconds = self.retry_after()
-        retry = ((b"retry-after", str(seconds).encode()),)
-        if scope["method"] == "GET":  # a page: German HTML
-            await send_body(send, 503, b"text/html; charset=utf-8", OVERLOAD_PAGE.format(seconds=seconds).encode(),
-                            retry)
+        headers = ((b"retry-after", str(seconds).encode()),)
+        if draining:  # the client should come back on a fresh connection, to a process that stays
+            headers += ((b"connection", b"close"),)
+        if scope["method"] == "GET" and scope["path"] != "/ready":  # a page: German HTML
+            page = (RESTART_PAGE if draining else OVERLOAD_PAGE).format(seconds=seconds)
+            await send_body(send, 503, b"text/html; charset=utf-8", page.encode(), headers)
+        elif draining:
+            await send_error(send, 503, "shutting_down", [], f"the service is restarting; try again in {seconds} s",
+                             headers)
         else:
-            await send_error(send, 503, "overloaded", [], f"the service is busy; try again in {seconds} s", retry)
+            await send_error(send, 503, "overloaded", [], f"the service is busy; try again in {seconds} s", headers)
 
 OVERLOAD_PAGE = """<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><title>Gerade ausgelastet – kommune-matcher</title>
@@ -79,5 +88,14 @@ OVERLOAD_PAGE = """<!doctype html>
 <body><main class="container"><h1>Gerade ausgelastet</h1>
 <p>Im Moment suchen sehr viele Menschen gleichzeitig. Bitte versuchen Sie es in {seconds} Sekunden noch einmal
 &ndash; Ihre Eingaben stehen noch in der Adresse dieser Seite; laden Sie sie einfach neu.</p>
+<p><a href="/">Zur Startseite</a></p></main></body></html>
+"""
+
+RESTART_PAGE = """<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>Wird neu gestartet – kommune-matcher</title>
+<link rel="stylesheet" href="/static/style.css"></head>
+<body><main class="container"><h1>Wird gerade neu gestartet</h1>
+<p>Der Dienst startet in diesem Moment neu. Bitte laden Sie die Seite in {seconds} Sekunden noch einmal
+&ndash; Ihre Eingaben stehen noch in der Adresse dieser Seite.</p>
 <p><a href="/">Zur Startseite</a></p></main></body></html>
 """

@@ -12,6 +12,7 @@ from matcher import MatchModel, limits
 
 from . import errors
 from .admission import Admission
+from .draining import Drain
 from .headers import SecurityHeaders
 from .middleware import BodyLimit
 from .routes import actor_page, coverage, offers, ops, provider_page, providers, recommendations, team_page
@@ -26,9 +27,11 @@ ROUTERS = (ops, recommendations, offers, coverage, providers, actor_page, team_p
 def create_app(model: MatchModel | None = None, settings: Settings | None = None) -> FastAPI:
     """The app; with `model` given (tests, embedding) it is ready at once, else it loads settings.model_dir."""
     settings = settings or Settings()
+    drain = Drain(settings.drain_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        drain.install()
         runtime = app.state.runtime = Runtime(settings)
         if model is not None:
             runtime.start(model)
@@ -48,7 +51,7 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Admission, max_waiting=settings.max_waiting)
+    app.add_middleware(Admission, max_waiting=settings.max_waiting, drain=drain)
     app.add_middleware(SecurityHeaders)  # added last, so it wraps every answer, the refusals above included
     return app
 

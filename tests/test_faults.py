@@ -113,3 +113,43 @@ def test_a_locked_demand_database_costs_no_request_and_keeps_what_it_holds(tmp_p
     failures = [r for r in caplog.records if "demand log" in r.getMessage()]
     assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()
     assert len(kept) == 2  # the row stored before the lock and the one after it; none lost
+
+
+def test_a_read_only_demand_database_costs_no_request_and_keeps_what_it_holds(tmp_path, tiny_model, caplog):
+    from matcher.coverage import DemandLog
+    from matcher.ranking import Interpretation
+    from matcher import Profile
+    db = tmp_path / "demand.sqlite"
+    before = DemandLog(f"sqlite:///{db}")
+    before.record(Interpretation("planung", 1.0, "given", ("beteiligung",), "given"), Profile(needs="x"))
+    before.flush()
+    read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
+    app = create_app(model=tiny_model, settings=Settings(model_dir=None, demand_db=read_only))
+    body = {"profile": {"role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}, "top_k": 2}
+    with caplog.at_level(logging.ERROR), TestClient(app) as client:
+        for _ in range(3):
+            assert client.post("/recommendations", json=body).status_code == 200
+        app.state.runtime.demand_log.flush()
+        assert client.get("/coverage").status_code == 200
+    failures = [r for r in caplog.records if "demand log" in r.getMessage()]
+    assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()
+    assert [(r.role, r.fields) for r in DemandLog(f"sqlite:///{db}").read()] == [("planung", ("beteiligung",))]
+
+
+def test_a_demand_database_that_is_gone_costs_no_request(tmp_path, tiny_model, caplog):
+    folder = tmp_path / "log"
+    folder.mkdir()
+    app = create_app(model=tiny_model, settings=Settings(model_dir=None,
+                                                         demand_db=f"sqlite:///{folder / 'demand.sqlite'}"))
+    body = {"profile": {"role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}, "top_k": 2}
+    with caplog.at_level(logging.ERROR), TestClient(app) as client:
+        assert client.post("/recommendations", json=body).status_code == 200
+        app.state.runtime.demand_log.flush()
+        shutil.rmtree(folder)  # someone removed the database with its folder
+        for _ in range(3):
+            assert client.post("/recommendations", json=body).status_code == 200
+        app.state.runtime.demand_log.flush()
+        coverage = client.get("/coverage")
+        assert coverage.status_code == 200 and coverage.json()["demand_total"] == 0
+    failures = [r for r in caplog.records if "demand log" in r.getMessage()]
+    assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()

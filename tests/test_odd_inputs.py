@@ -10,7 +10,7 @@ from matcher import read_catalog
 from service.main import create_app
 from service.settings import Settings
 
-from conftest import run_cli
+from conftest import TINY_CATALOG, run_cli
 from test_catalog import GOOD, write_jsonl
 
 
@@ -153,3 +153,33 @@ def test_a_content_length_that_is_not_a_number_is_400(tiny_model):
         response = client.post("/recommendations", content=b"{}", headers={"content-length": "abc",
                                                                          "content-type": "application/json"})
         assert response.status_code == 400
+
+
+PATH_LIKE_IDS = ["../../entkommen", "a/b/c", "..\\..\\fenster", "/etc/passwd", "C:\\temp\\x", "%2e%2e%2fx", "~root"]
+
+
+def test_ids_with_path_characters_never_reach_the_file_system(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    lines = TINY_CATALOG.read_text(encoding="utf-8").splitlines()
+    offers = [json.loads(line) for line in lines[:len(PATH_LIKE_IDS)]]
+    for offer, odd in zip(offers, PATH_LIKE_IDS):
+        offer["id"], offer["provider"] = odd, odd
+    catalog = work / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in offers), encoding="utf-8")
+    profiles = work / "profiles.jsonl"
+    profiles.write_text("".join(json.dumps({"id": odd, "needs": "Jugendbeteiligung"}) + "\n" for odd in PATH_LIKE_IDS),
+                        encoding="utf-8")
+    run_cli("train", "--catalog", catalog, "--model", work / "m", check_rc=0, cwd=work)
+    for out in ("scored.jsonl", "scored.csv"):
+        run_cli("score", profiles, "--model", work / "m", "--out", work / out, check_rc=0, cwd=work)
+    run_cli("coverage", "--model", work / "m", "--profiles", profiles, "--out", work / "gaps.html", check_rc=0, cwd=work)
+    run_cli("portfolio", "--model", work / "m", "--provider", "../../entkommen", "--out", work / "p.html",
+            check_rc=0, cwd=work)
+    scored = [json.loads(line) for line in (work / "scored.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [s["profile_id"] for s in scored] == PATH_LIKE_IDS  # the ids came through as data
+    outputs = {"catalog.jsonl", "profiles.jsonl", "m", "scored.jsonl", "scored.csv", "gaps.html", "p.html"}
+    written = {p.name for p in work.iterdir() if not p.name.startswith(".m.v-")}  # .m.v-*: the model's versions
+    assert written == outputs and [p.name for p in tmp_path.iterdir()] == ["work"]
+    names = {p.name for p in tmp_path.rglob("*")}
+    assert not names & {"entkommen", "passwd", "fenster", "x", "c"}  # no id became a file or folder name

@@ -55,18 +55,27 @@ def test_a_loaded_service_sheds_with_503_answers_the_rest_and_keeps_its_probes_q
     assert health.status_code == 200 and health_seconds < 2.0  # generous on a shared machine: not starved
 
 
-def test_on_sigterm_a_request_in_flight_is_still_answered(tiny_model_dir):
+def test_on_sigterm_a_request_in_flight_is_still_answered_and_new_ones_get_503(tiny_model_dir):
     team = {"members": [{"id": f"m{i}", "needs": f"Gewaltprävention an Schulen, Baustein {i}. " * 30}
                         for i in range(12)], "top_k": 10}
-    with server_process(tiny_model_dir) as (base, proc):
+    with server_process(tiny_model_dir, {"KOMMUNE_MATCHER_DRAIN_SECONDS": "3"}) as (base, proc):
         answer = {}
         worker = threading.Thread(target=lambda: answer.update(
             r=httpx.post(base + "/recommendations/group", json=team, timeout=60)))
         worker.start()
         time.sleep(0.3)  # the request is in the engine now
         proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        late = httpx.post(base + "/recommendations", json=GOOD, timeout=10)
+        page = httpx.get(base + "/", params={"bedarf": "Jugendbeteiligung"}, timeout=10)
+        ready = httpx.get(base + "/ready", timeout=10)
+        health = httpx.get(base + "/health", timeout=10)
         worker.join(60)
         assert answer["r"].status_code == 200 and len(answer["r"].json()["recommendations"]) > 0
+        assert late.status_code == 503 and late.json()["detail"][0]["type"] == "shutting_down"
+        assert late.headers["retry-after"].isdigit() and late.headers["connection"] == "close"
+        assert page.status_code == 503 and "neu gestartet" in page.text
+        assert ready.status_code == 503 and health.status_code == 200
         # uvicorn finishes the request, shuts down, then re-raises the signal it caught
         assert proc.wait(timeout=40) in (0, -signal.SIGTERM)
 

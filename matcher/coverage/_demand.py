@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from ..core import Profile
 from ..ranking import Interpretation
@@ -56,8 +57,14 @@ class DemandLog:
             return self._engine or self._create_engine()
 
     def _create_engine(self):
-        args = {"check_same_thread": False} if self.url.startswith("sqlite") else {}
-        engine = create_engine(self.url, connect_args=args, pool_pre_ping=True)
+        options = {"pool_pre_ping": True}
+        if self.url.startswith("sqlite"):
+            options["connect_args"] = {"check_same_thread": False}
+            if ":memory:" not in self.url and not self.url.rstrip("/").endswith("sqlite:"):
+                # a fresh connection per batch: a file deleted or made read-only under a running service is then
+                # noticed (and logged) instead of being written to unseen
+                options["poolclass"] = NullPool
+        engine = create_engine(self.url, **options)
         try:
             metadata.create_all(engine)
         except SQLAlchemyError:

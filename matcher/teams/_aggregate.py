@@ -9,6 +9,7 @@ import numpy as np
 from ..core import ROLES
 from ..ranking import standardise
 
+
 def average(utilities: np.ndarray) -> np.ndarray:
     """Mean utility over members (the additive utilitarian strategy; Masthoff 2011)."""
     return utilities.mean(axis=0)

@@ -2,9 +2,9 @@
 
 Three things are read of a team: who may come (the members' roles against each offer's target roles), what the
 team asks about together (all members' titles and needs read as one shared need), and each member's own fit,
-aggregated by a strategy. The team relevance model (team_relevance.py) turns them into the chance of each team
-grade, and offers are ranked by the expected gain. Aggregations are pure functions over the members' topic
-utility matrix U (n_members, n_eligible_offers), utilities in (0, 1).
+aggregated by a strategy. The team relevance model turns them into the chance of each team
+grade, and offers are ranked by the expected gain. The aggregations are in _aggregate.py, the relevance model in
+_relevance.py.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ MIN_MEMBERS, MAX_MEMBERS = limits.MIN_MEMBERS, limits.MAX_MEMBERS
 MEMBER_REASONS = 2
 TEAM_LEVEL_REASONS = frozenset({"role_open", "region", "cost", "deadline"})  # said once for the team
 OPEN_BONUS = 0.75  # expected gain added, in the first places, to offers every member may attend
-TEAM_PLACES = 5  # the first places favour what the whole team can take up (benchmarks/teams.py: open share of the top 5)
+TEAM_PLACES = 5  # the first places favour what the whole team can take up (benchmarks/teams.py counts them)
 SHARED_NEEDS_CHARS = 20000
 
 
@@ -145,7 +145,7 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
                     diversified: bool = True) -> GroupResult:
     """Offers the team can take up together, best first, with team reasons and per-member fit.
 
-    The team relevance model (team_relevance.py) turns who may come, the fit of all members' titles and needs
+    The team relevance model turns who may come, the fit of all members' titles and needs
     read as one shared need, and the members' own fit aggregated by the chosen strategy into P(grade >= g);
     offers are ranked by the expected gain, and in the first TEAM_PLACES an offer every member may attend gains
     open_bonus. Below them "fair" orders a pool of the best offers greedily (fair_greedy) so that the member
