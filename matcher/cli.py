@@ -54,7 +54,7 @@ def cmd_validate(args) -> int:
 
 def cmd_train(args) -> int:
     from .io import file_sha256, read_catalog
-    from .model import fit_model, save
+    from .model import fit_model, read_encodings, save
     try:
         offers, problems = read_catalog(args.catalog)
     except MatcherInputError as exc:
@@ -66,23 +66,29 @@ def cmd_train(args) -> int:
     if not offers:
         print("error: no valid offers to train on; nothing was written", file=sys.stderr)
         return BAD_DATA
-    model = fit_model(offers)
-    save(model, args.model, catalog_sha256=file_sha256(args.catalog))
-    semantic = "with" if model.semantic else "WITHOUT"
-    print(f"trained on {len(offers)} offers ({semantic} semantic encoder), model written to {args.model}")
+    encodings = read_encodings(args.model)  # the embeddings of the model being replaced: only changes are encoded
+    model = fit_model(offers, encodings=encodings)
+    save(model, args.model, catalog_sha256=file_sha256(args.catalog), encodings=encodings)
+    if model.semantic:
+        done = model.card["encoding"]
+        how = f"with semantic encoder: {done['encoded']} offers encoded, {done['reused']} reused"
+    else:
+        how = "WITHOUT semantic encoder"
+    print(f"trained on {len(offers)} offers ({how}), model written to {args.model}")
     return BAD_DATA if problems else OK
 
 
-def _load(path):
+def _load(path, semantic: bool = True):
     from .model import load
-    return load(path)
+    model = load(path)
+    return model if semantic else model.lexical()
 
 
 def cmd_recommend(args) -> int:
     from .core import parse_profile
     from .io import offer_summary, render_result, result_to_dict
     from .ranking import recommend
-    model = _load(args.model)
+    model = _load(args.model, args.semantic)
     raw = {"role": args.role, "role_title": args.role_title, "fields": args.fields, "needs": args.needs,
            "region": args.region, "format_preference": args.format_preference}
     try:
@@ -91,18 +97,20 @@ def cmd_recommend(args) -> int:
         raise ArgumentError(exc.problems) from None
     result = recommend(model, profile, args.top_k)
     if args.json:
-        record = result_to_dict(result)
+        record = {**result_to_dict(result), "mode": model.mode}
         for rec, full in zip(record["recommendations"], result.recommendations):
             rec.update(offer_summary(full.offer))
         print(json.dumps(record, ensure_ascii=False, indent=2))
     else:
+        if not model.semantic:
+            print("Schneller Modus: ohne Sprachmodell, nur Wortvergleich (--no-semantic)\n")
         print(render_result(result))
     return OK
 
 
 def cmd_score(args) -> int:
     from .batch import score_file
-    model = _load(args.model)
+    model = _load(args.model, args.semantic)
 
     if args.engine == "spark":
         from .batch import score_file_spark
@@ -110,19 +118,19 @@ def cmd_score(args) -> int:
                                   master=args.spark_master, staging=args.spark_staging)
     else:
         counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem)
-    print(f"scored {counts['records']} profiles into {args.out}; {counts['bad']} bad profiles skipped",
-          file=sys.stderr)
+    print(f"scored {counts['records']} profiles into {args.out} ({model.mode} mode); {counts['bad']} bad profiles "
+          "skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
 
 
 def cmd_group(args) -> int:
     from .batch import group_file
-    model = _load(args.model)
+    model = _load(args.model, args.semantic)
 
     counts = group_file(model, args.teams, args.out, top_k=args.top_k, aggregation=args.aggregation,
                         on_problem=_report_problem)
-    print(f"recommended for {counts['records']} teams into {args.out}; {counts['bad']} bad teams skipped",
-          file=sys.stderr)
+    print(f"recommended for {counts['records']} teams into {args.out} ({model.mode} mode); {counts['bad']} bad "
+          "teams skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
 
 
@@ -140,6 +148,7 @@ def cmd_serve(args) -> int:
         os.environ["KOMMUNE_MATCHER_DEMAND_PROFILES"] = str(args.profiles)
     os.environ["KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS"] = str(args.retention_days)
     os.environ["KOMMUNE_MATCHER_MAX_WAITING"] = str(args.max_waiting)
+    os.environ["KOMMUNE_MATCHER_SEMANTIC"] = "true" if args.semantic else "false"
     print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
     # The app is named by its import string: matcher never imports service (the README's layout).
     uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -226,6 +235,12 @@ def _code(what: str, codes):
     return check
 
 
+def _semantic_switch(p) -> None:
+    p.add_argument("--no-semantic", dest="semantic", action="store_false",
+                   help="fast mode: rank on the lexical signals alone, with the weights fitted for them; no sentence "
+                        "encoder runs (several times the throughput, somewhat lower quality: benchmarks/results.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format-preference", help="praesenz, online or hybrid (a preference, not a filter)")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _semantic_switch(p)
     p.set_defaults(handler=cmd_recommend)
 
     p = sub.add_parser("score", help="batch: offers for every profile of a JSONL or CSV file")
@@ -264,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
+    _semantic_switch(p)
     p.set_defaults(handler=cmd_score)
 
     from .teams import AGGREGATIONS, DEFAULT_AGGREGATION
@@ -274,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default=DEFAULT_AGGREGATION,
                    help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
+    _semantic_switch(p)
     p.set_defaults(handler=cmd_group)
 
     from .core import FIELDS, STATES
@@ -304,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-waiting", type=_positive, default=limits.MAX_WAITING,
                    help=f"engine requests in the service at once, per worker, before it answers 503 with "
                         f"Retry-After (default {limits.MAX_WAITING}: an admitted request is answered well within 2 s)")
+    _semantic_switch(p)
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -40,6 +40,7 @@ class Runtime:
     def start(self, model: MatchModel) -> None:
         """Everything a request needs, prepared before the service reports ready: no request reads a file."""
         settings = self.settings
+        model = self._served(model)
         if settings.demand_profiles:
             profiles = [p for _, p, _ in read_profiles(settings.demand_profiles) if p is not None]
             self.survey_demand = demand_records(model, profiles)
@@ -48,8 +49,12 @@ class Runtime:
             self.demand_log = DemandLog(settings.demand_db, settings.demand_retention_days)
         self.recommender = self._recommender(model)
 
+    def _served(self, model: MatchModel) -> MatchModel:
+        return model if self.settings.semantic else model.lexical()
+
     def _recommender(self, model: MatchModel) -> CachedRecommender:
         """The served model with its caches: results by request, query embeddings by text."""
+        model = self._served(model)
         if model.semantic and self.settings.query_cache_size > 0:
             model = replace(model, encoder=QueryCache(model.encoder, self.settings.query_cache_size))
         return CachedRecommender(model, self.settings.cache_size)

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_waiting: int = limits.MAX_WAITING  # engine requests held at once before 503 (service/admission.py)
     query_cache_size: int = 4096  # query embeddings kept by text (matcher.text.QueryCache)
     reload_seconds: float = 10.0  # how often to look for a model that `matcher train` swapped in; 0: never
+    semantic: bool = True  # false: the fast mode, lexical signals only (`serve --no-semantic`)
     drain_seconds: float = DRAIN_SECONDS  # on SIGTERM, new requests get 503 this long before the shutdown
 
     @field_validator("demand_db", "demand_profiles")

@@ -229,3 +229,13 @@ def test_a_title_that_holds_two_roles_is_read_as_both_with_the_primary_first(cli
     body = client.post("/recommendations", json={"profile": {"role_title": "Landrätin", "needs": "Kinder beteiligen"},
                                                  "top_k": 3}).json()
     assert body["interpreted"]["role"] == "leitung" and body["interpreted"]["roles"] == ["leitung", "politik"]
+
+
+def test_the_service_in_the_fast_mode_ranks_on_lexical_signals(tiny_model):
+    from matcher import parse_profile, recommend
+    app = create_app(model=tiny_model, settings=Settings(model_dir=None, semantic=False))
+    with TestClient(app) as c:
+        assert c.get("/ready").json()["semantic"] is False
+        body = c.post("/recommendations", json=GOOD).json()
+    expected = recommend(tiny_model.lexical(), parse_profile(GOOD["profile"]), GOOD["top_k"])
+    assert [r["offer_id"] for r in body["recommendations"]] == [r.offer_id for r in expected.recommendations]

@@ -152,3 +152,27 @@ def test_score_leaves_an_existing_output_alone_when_the_input_is_bad(tmp_path, t
     proc = run_cli("score", src, "--model", tiny_model_dir, "--out", out, check_rc=1)
     assert "is empty" in proc.stderr
     assert out.read_text() == "previous results\n"
+
+
+def test_no_semantic_is_the_lexical_fast_mode_and_says_so(tmp_path, tiny_model_dir):
+    from matcher import load, parse_profile, recommend_many
+    from matcher.io import result_to_dict
+    raws = [{"id": "a", "role_title": "Jugendhilfeplanerin", "needs": "Jugendliche an der Planung beteiligen"},
+            {"id": "b", "needs": "Online-Beteiligung für Senioren", "region": "BY"}]
+    src = tmp_path / "p.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in raws), encoding="utf-8")
+    fast = run_cli("score", src, "--model", tiny_model_dir, "--out", tmp_path / "fast.jsonl", "--no-semantic",
+                   check_rc=0)
+    full = run_cli("score", src, "--model", tiny_model_dir, "--out", tmp_path / "full.jsonl", check_rc=0)
+    assert "(lexical mode)" in fast.stderr and "(semantic mode)" in full.stderr
+    lexical = load(tiny_model_dir).lexical()
+    assert not lexical.semantic
+    expected = [json.dumps(result_to_dict(r), ensure_ascii=False)
+                for r in recommend_many(lexical, [parse_profile(r) for r in raws], 10)]
+    assert (tmp_path / "fast.jsonl").read_text(encoding="utf-8").splitlines() == expected
+    answer = json.loads(run_cli("recommend", "--model", tiny_model_dir, "--needs", "Jugendbeteiligung", "--json",
+                                "--no-semantic", check_rc=0).stdout)
+    assert answer["mode"] == "lexical" and answer["recommendations"]
+    table = run_cli("recommend", "--model", tiny_model_dir, "--needs", "Jugendbeteiligung", "--no-semantic",
+                    check_rc=0).stdout
+    assert table.startswith("Schneller Modus")

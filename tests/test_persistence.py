@@ -153,3 +153,29 @@ def test_a_catalog_without_an_encoder_trains_lexical_only():
     model = fit_model(offers, encoder=None)
     assert not model.semantic
     assert recommend(model, parse_profile({"needs": "Suchtprävention", "region": "NW"}), 1).recommendations
+
+
+def test_a_retrain_encodes_only_the_offers_that_changed_and_equals_a_full_retrain(tmp_path):
+    import numpy as np
+
+    from conftest import run_cli
+    lines = TINY_CATALOG.read_text(encoding="utf-8").splitlines()
+    first = tmp_path / "first.jsonl"
+    first.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # the last offer is new in the second
+    edited = [json.loads(line) for line in lines]
+    edited[0]["title"] += " (2. Auflage)"
+    edited[1]["description"] += " Neu mit Online-Terminen."
+    second = tmp_path / "second.jsonl"
+    second.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in edited[1:]), encoding="utf-8")
+    run_cli("train", "--catalog", first, "--model", tmp_path / "m", check_rc=0)
+    again = run_cli("train", "--catalog", second, "--model", tmp_path / "m", check_rc=0)
+    changed = 2  # offer 1 edited and the new last offer; offer 0 is gone
+    assert f"{changed} offers encoded, {len(edited) - 1 - changed} reused" in again.stdout
+    run_cli("train", "--catalog", second, "--model", tmp_path / "full", check_rc=0)
+    incremental, full = load(tmp_path / "m"), load(tmp_path / "full")
+    assert np.array_equal(incremental.embeddings, full.embeddings)
+    assert full.card["encoding"] == {"encoded": len(edited) - 1, "reused": 0}
+    profile = parse_profile({"needs": "Beteiligung von Jugendlichen", "role_title": "Jugendhilfeplaner"})
+    assert recommend(incremental, profile, 10) == recommend(full, profile, 10)
+    unchanged = run_cli("train", "--catalog", second, "--model", tmp_path / "m", check_rc=0)
+    assert f"0 offers encoded, {len(edited) - 1} reused" in unchanged.stdout

@@ -1,7 +1,7 @@
 """The fitted, frozen model that is persisted and served, and how to fit it from a catalog."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from functools import cached_property
@@ -10,7 +10,7 @@ import numpy as np
 from scipy import sparse
 
 from ..core import FIELDS, ROLES, MatcherInputError, Offer, Problem, reachable, taxonomy
-from ..text import Encoder, TextVectorizer, default_encoder
+from ..text import Encoder, ReusingEncoder, TextVectorizer, default_encoder
 from ._fields import FieldClassifier
 from ._roles import RoleClassifier, train_role_classifier
 from ._weights import DEFAULT_WEIGHTS, Weights
@@ -46,6 +46,15 @@ class MatchModel:
     @property
     def semantic(self) -> bool:
         return self.encoder is not None and self.embeddings is not None
+
+    @property
+    def mode(self) -> str:
+        return "semantic" if self.semantic else "lexical"
+
+    def lexical(self) -> "MatchModel":
+        """The same model ranking on its lexical signals alone, with the weights fitted for them: the fast mode
+        (`--no-semantic`); no sentence is encoded."""
+        return replace(self, encoder=None)
 
     @cached_property
     def offer_ids(self) -> np.ndarray:
@@ -129,11 +138,18 @@ _NO_ENCODER = object()
 
 
 def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENCODER,
-              role_classifier: RoleClassifier | None = None, weights: Weights = DEFAULT_WEIGHTS) -> MatchModel:
-    """Fit every part of the model on a catalog; the encoder defaults to the bundled multilingual E5."""
+              role_classifier: RoleClassifier | None = None, weights: Weights = DEFAULT_WEIGHTS,
+              encodings: dict | None = None) -> MatchModel:
+    """Fit every part of the model on a catalog; the encoder defaults to the bundled multilingual E5.
+
+    encodings: embeddings by content key (matcher.text.content_key) from an earlier fit, e.g. read_encodings of
+    the model being replaced; only texts not in it are encoded, and it is left holding exactly this fit's. The
+    card says how many offers were encoded and how many reused.
+    """
     if not offers:
         raise ValueError("cannot fit a model on an empty catalog")
-    encoder = default_encoder() if encoder is _NO_ENCODER else encoder
+    served = default_encoder() if encoder is _NO_ENCODER else encoder
+    encoder = ReusingEncoder(served, encodings) if served is not None else None
     texts = [o.text for o in offers]
     synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
     try:
@@ -143,6 +159,7 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
                                          f"({exc})", "empty_vocabulary")]) from None
     word_matrix, char_matrix = vectorizer.transform(texts)
     embeddings = encoder.encode_passages([o.passage for o in offers]) if encoder is not None else None
+    encoding = {"encoded": encoder.encoded, "reused": encoder.reused} if encoder is not None else None  # offers
 
     # Field classifier: offers plus each field's synonyms as short labeled examples. The passages name their
     # fields, which needs never do, so the classifier reads the offers' texts without them: a second encoding,
@@ -155,7 +172,12 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
                                    [o.fields for o in offers] + list(syn_labels))
 
     card = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "encoder": getattr(encoder, "name", None), **counts(offers)}
+            "encoder": getattr(served, "name", None), **counts(offers)}
+    if encoder is not None:
+        card["encoding"] = encoding
+        if encodings is not None:
+            encodings.clear()
+            encodings.update(encoder.used)
     return MatchModel(offers=tuple(offers), vectorizer=vectorizer, word_matrix=word_matrix, char_matrix=char_matrix,
-                      embeddings=embeddings, encoder=encoder, roles=role_classifier or train_role_classifier(),
+                      embeddings=embeddings, encoder=served, roles=role_classifier or train_role_classifier(),
                       fields=fields, weights=weights, card=card)

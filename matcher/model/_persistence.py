@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 from ..core import ModelLoadError, ModelSaveError
 from ..text import check_encoder
@@ -18,6 +19,7 @@ from ._model import MatchModel
 FORMAT_VERSION = 3  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
+ENCODINGS = "encodings.npz"  # embeddings by content key, for the next retrain (never loaded to serve)
 
 
 def package_version() -> str:
@@ -27,7 +29,8 @@ def package_version() -> str:
         return "unknown"
 
 
-def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None = None) -> Path:
+def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None = None,
+         encodings: dict | None = None) -> Path:
     """Write the model so that readers only ever see a complete one, and swap it in atomically.
 
     `directory` becomes a symbolic link to a sibling version directory (.NAME.v-...); a new model is written
@@ -47,6 +50,11 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
         joblib.dump(model, version / ARTIFACT, compress=3)
+        if encodings:
+            keys = sorted(encodings)
+            with open(version / ENCODINGS, "wb") as f:
+                np.savez(f, keys=np.array(keys), rows=np.array([encodings[k] for k in keys], dtype=np.float32))
+            os.chmod(version / ENCODINGS, 0o644)
         # The card is written last: a directory with a card is complete.
         (version / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         os.chmod(version, 0o755)
@@ -104,6 +112,17 @@ def read_card(directory: str | Path) -> dict:
         raise ModelLoadError(f"model format {card.get('format_version')} found, this matcher reads {FORMAT_VERSION}; "
                              "retrain with `matcher train`")
     return card
+
+
+def read_encodings(directory: str | Path) -> dict:
+    """The embeddings a model directory keeps for the next retrain, by content key; {} when it has none (or they
+    cannot be read: then everything is encoded again, nothing else changes)."""
+    path = Path(directory) / ENCODINGS
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip(data["keys"].tolist(), data["rows"]))
+    except (OSError, ValueError, KeyError):
+        return {}
 
 
 def load(directory: str | Path) -> MatchModel:
