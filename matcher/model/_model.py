@@ -152,12 +152,12 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     encoder = ReusingEncoder(served, encodings) if served is not None else None
     texts = [o.text for o in offers]
     synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
+    vectorizer = TextVectorizer()
     try:
-        vectorizer = TextVectorizer().fit(texts, extra_lexicon=synonyms)
+        word_matrix, char_matrix = vectorizer.fit_transform(texts, extra_lexicon=synonyms)
     except ValueError as exc:  # scikit-learn: "empty vocabulary"
         raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
                                          f"({exc})", "empty_vocabulary")]) from None
-    word_matrix, char_matrix = vectorizer.transform(texts)
     embeddings = encoder.encode_passages([o.passage for o in offers]) if encoder is not None else None
     encoding = {"encoded": encoder.encoded, "reused": encoder.reused} if encoder is not None else None  # offers
 

@@ -1,0 +1,56 @@
+"""`matcher` run in this process with a stand-in for the sentence encoder: a unit vector per text from its hash,
+of the encoder's width, in microseconds. It measures everything the engine does around the encoder, at sizes the
+real encoder would take hours to embed; the encoder's own throughput is measured on its own (scale.py).
+
+    python benchmarks/standin.py train --catalog FILE --model DIR     (any `matcher` command)
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+DIM = 384
+
+
+class StandInEncoder:
+    name = "stand-in (hash vectors)"
+
+    @staticmethod
+    def _rows(texts) -> np.ndarray:
+        rows = [np.random.default_rng(int.from_bytes(hashlib.blake2b(t.encode("utf-8", "surrogatepass"),
+                                                                      digest_size=8).digest(), "little"))
+                .standard_normal(DIM, dtype=np.float32) for t in texts]
+        matrix = np.array(rows, dtype=np.float32).reshape(len(rows), DIM)
+        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+
+    def encode_queries(self, texts):
+        return self._rows(texts)
+
+    def encode_passages(self, texts):
+        return self._rows(texts)
+
+
+def train(catalog: str, model_dir: str) -> None:
+    """`matcher train` with the stand-in: the same calls, the same reuse of unchanged offers' embeddings."""
+    from matcher import fit_model, read_catalog
+    from matcher.model import read_encodings, save
+    offers, _ = read_catalog(catalog)
+    encodings = read_encodings(model_dir)
+    model = fit_model(offers, encoder=standin.StandInEncoder(), encodings=encodings)
+    save(model, model_dir, encodings=encodings)
+    print(f"trained on {len(offers)} offers: {model.card['encoding']}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import standin  # pickled by module name, so `standin.py score` finds the class again when it loads the model
+
+    from matcher.cli import main
+    if sys.argv[1] == "train":
+        args = dict(zip(sys.argv[2::2], sys.argv[3::2]))
+        train(args["--catalog"], args["--model"])
+    else:
+        sys.exit(main(sys.argv[1:]))
