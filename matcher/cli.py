@@ -15,6 +15,8 @@ import sys
 from .core import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, Problem, UnavailableError,
                    check_top_k, limits)
 
+__all__ = ["BAD_DATA", "CANNOT_WRITE", "OK", "USAGE", "build_parser", "main"]
+
 OK, BAD_DATA, USAGE = 0, 1, 2
 CANNOT_WRITE = 3  # the machine refused (disk full, no permission): neither the data's fault nor the call's
 
