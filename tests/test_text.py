@@ -59,3 +59,31 @@ def test_sentence_windows_cut_at_sentence_ends_and_keep_every_sentence():
     assert all(len(w) <= 100 for w in windows) and len(windows) == 6  # 5 sentences (89 characters) per window
     assert " ".join(windows).split() == text.split()
     assert sentence_windows("Kurz.") == ["Kurz."]
+
+
+def test_the_lean_tfidf_is_scikit_learns_transform_bit_for_bit():
+    import json
+
+    import numpy as np
+
+    from conftest import BUNDLED_CATALOG, ROOT
+    from matcher import read_catalog
+    from matcher.text import TextVectorizer, tfidf
+    offers, _ = read_catalog(BUNDLED_CATALOG)
+    vectorizer = TextVectorizer().fit([o.text for o in offers])
+    needs = [json.loads(line)["needs"] for line in (ROOT / "benchmarks" / "data" / "profiles.jsonl").open()]
+    needs += ["", "xqzv", "Ärger!! Ärger", "KiTa-Beteiligung\nmehrzeilig", "a " * 3]
+    for sklearn_vectorizer in (vectorizer.words_, vectorizer.chars_):
+        ours, theirs = tfidf(sklearn_vectorizer, needs), sklearn_vectorizer.transform(needs)
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
+
+
+def test_cosines_are_the_sparse_product_bit_for_bit(tiny_model):
+    import numpy as np
+
+    from matcher.ranking._signals import cosines
+    words, chars = tiny_model.vectorizer.transform(["Jugendliche beteiligen", "", "Kinderschutz an Schulen"])
+    for queries, columns in ((words, tiny_model.word_columns), (chars, tiny_model.char_columns)):
+        assert np.array_equal(cosines(queries, columns), (queries @ columns).toarray())

@@ -96,7 +96,8 @@ class MatchModel:
 
     @cached_property
     def regions(self) -> np.ndarray:
-        return np.array([o.region for o in self.offers], dtype=object)
+        # fixed-width text, not objects: the hard rules compare it with one code per request, in C
+        return np.array([o.region for o in self.offers], dtype="U4")
 
     @cached_property
     def providers(self) -> np.ndarray:
@@ -104,7 +105,7 @@ class MatchModel:
 
     @cached_property
     def formats(self) -> np.ndarray:
-        return np.array([o.format for o in self.offers], dtype=object)
+        return np.array([o.format for o in self.offers], dtype="U8")
 
     @cached_property
     def offer_types(self) -> np.ndarray:
