@@ -214,7 +214,7 @@ def test_hard_rules_never_bend(bundled_model, profile, today, k):
 def test_matched_terms_show_the_persons_own_nouns(bundled_model):
     needs = "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?"
     index = next(i for i, o in enumerate(bundled_model.offers)
-                 if stem("planung") in bundled_model.offer_stems[i] and "Jugendliche" in o.text)
+                 if stem("planung") in bundled_model.offer_stems(i) and "Jugendliche" in o.text)
     terms = matched_terms(bundled_model, bundled_model.vectorizer.analyzer_.stem_map(needs), index, needs)
     assert terms and all(t[0].isupper() for t in terms)
     assert "neuen" not in terms and "kriege" not in terms

@@ -46,12 +46,12 @@ def test_train_killed_at_any_moment_leaves_a_whole_model(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A folder on an 800 KiB tmpfs: room for one tiny model (about 570 KiB with the embeddings it keeps for the
-    next retrain) but not for a second beside it."""
+    """A folder on a 1400 KiB tmpfs: room for one tiny model (about 940 KiB, uncompressed, with the embeddings it
+    keeps for the next retrain) but not for a second beside it."""
     folder = tmp_path / "small"
     folder.mkdir()
     if shutil.which("mount") is None or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=800k", "tmpfs", str(folder)], capture_output=True).returncode:
+            ["mount", "-t", "tmpfs", "-o", "size=1400k", "tmpfs", str(folder)], capture_output=True).returncode:
         pytest.skip("mounting a size-limited tmpfs needs root")
     try:
         yield folder

@@ -40,8 +40,10 @@ class MatchModel:
     card: dict = field(default_factory=dict)
 
     def __getstate__(self):
-        # only the fitted fields are stored; the cached views below are rebuilt on first use after loading
-        return {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+        # the fitted fields, and the transposed matrices the products read (so that a loaded model maps them from
+        # disk instead of building them); the other cached views below are rebuilt on first use after loading
+        state = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+        return {**state, "word_columns": self.word_columns, "char_columns": self.char_columns}
 
     @property
     def semantic(self) -> bool:
@@ -116,10 +118,11 @@ class MatchModel:
         """valid_until as a day number; offers without a deadline never expire."""
         return np.array([o.expiry_ordinal for o in self.offers], dtype=np.int64)
 
-    @cached_property
-    def offer_stems(self) -> tuple[frozenset[str], ...]:
-        """Stems of each offer's text (for the reasons), computed once per loaded model."""
-        return tuple(frozenset(self.vectorizer.analyzer_(o.text)) for o in self.offers)
+    def offer_stems(self, i: int) -> frozenset[str]:
+        """Stems of offer i's text: the words of its row of word_matrix."""
+        row = self.word_matrix
+        terms = self.vectorizer.words_.get_feature_names_out()
+        return frozenset(terms[row.indices[row.indptr[i]:row.indptr[i + 1]]])
 
     def offer(self, offer_id: str) -> Offer | None:
         i = self.index.get(offer_id)

@@ -49,7 +49,8 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
         raise _cannot_write(directory, exc) from exc
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
-        joblib.dump(model, version / ARTIFACT, compress=3)
+        # uncompressed, so that load maps the matrices from disk: a request reads only the rows it needs
+        joblib.dump(model, version / ARTIFACT)
         if encodings:
             keys = sorted(encodings)
             with open(version / ENCODINGS, "wb") as f:
@@ -130,7 +131,7 @@ def load(directory: str | Path) -> MatchModel:
     directory = Path(directory)
     read_card(directory)
     try:
-        model = joblib.load(directory / ARTIFACT)
+        model = joblib.load(directory / ARTIFACT, mmap_mode="r")
     except FileNotFoundError:
         raise ModelLoadError(f"{str(directory)!r} lacks {ARTIFACT}: it is half-written; retrain with "
                              "`matcher train`") from None

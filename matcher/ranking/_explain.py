@@ -113,11 +113,12 @@ def matched_terms(model: MatchModel, need_terms: Mapping[str, str], offer_index:
     capitalised words are shown, so that "neuen" or "kriege" never pose as the topic.
     """
     vocab, idf = model.vectorizer.words_.vocabulary_, model.vectorizer.words_.idf_
-    offer_stems = model.offer_stems[offer_index]
+    row = model.word_matrix  # the offer's stems are the columns of its row (every stem of an offer is in vocab)
+    offer_stems = set(row.indices[row.indptr[offer_index]:row.indptr[offer_index + 1]].tolist())
     nouns_only = needs != needs.lower()
     hits = {}
     for stem_, word in need_terms.items():
-        if stem_ in offer_stems and stem_ in vocab and idf[vocab[stem_]] >= MIN_TERM_IDF:
+        if stem_ in vocab and vocab[stem_] in offer_stems and idf[vocab[stem_]] >= MIN_TERM_IDF:
             shown = original_form(needs, word)
             if shown[:1].isupper() or not nouns_only:
                 hits.setdefault(shown, idf[vocab[stem_]])

@@ -19,6 +19,9 @@ from ._select import select
 from ._signals import PersonSignals, score, weights_for
 
 
+MAX_CELLS = 2_000_000  # profiles x offers scored at once: a batch's signal arrays stay near 100 MB at any size
+
+
 @dataclass(frozen=True)
 class Recommendation:
     offer: Offer
@@ -70,10 +73,13 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
     today_ordinal = (today or date.today()).toordinal()
     weights = weights_for(model, weights)
     results = []
-    for person in score(model, profiles):
-        ranking = rank(model, person, top_k, today_ordinal, weights)
-        recs = tuple(Recommendation(model.offers[i], place, round(float(calibrated(ranking.scores[i], weights)), 4),
-                                    explain(model, person, ranking.standardised, i))
-                     for place, i in enumerate(ranking.chosen, start=1))
-        results.append(Result(person.profile.id, person.interpretation, recs))
+    step = max(1, MAX_CELLS // max(len(model.offers), 1))  # scores are independent of the batch: any cut will do
+    for start in range(0, len(profiles), step):
+        for person in score(model, profiles[start:start + step]):
+            ranking = rank(model, person, top_k, today_ordinal, weights)
+            recs = tuple(Recommendation(model.offers[i], place,
+                                        round(float(calibrated(ranking.scores[i], weights)), 4),
+                                        explain(model, person, ranking.standardised, i))
+                         for place, i in enumerate(ranking.chosen, start=1))
+            results.append(Result(person.profile.id, person.interpretation, recs))
     return results

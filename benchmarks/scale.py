@@ -1,0 +1,240 @@
+"""Scale: the engine on synthetic catalogs of 300, 10,000 and 100,000 offers, beside the bare kernels a user might
+pick instead, in one run. Writes benchmarks/results_scale.md and benchmarks/scale.png.
+
+Everything around the encoder is measured with a stand-in encoder (benchmarks/standin.py: a hash vector per text),
+because the real one embeds about 10 to 20 passages a second on this machine (100,000 offers: hours); the real
+encoder's own throughput, and the engine's train and batch with it, are measured at 300 offers and set side by
+side. Whole processes are timed with GNU time (wall clock, peak RSS); figures are medians of --runs runs.
+
+    python benchmarks/scale.py [--sizes 300,10000,100000] [--profiles 1000] [--runs 3] [--sample 200]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+from labeled import write_results  # noqa: E402
+
+STANDIN = [sys.executable, str(HERE / "standin.py")]
+MATCHER = [sys.executable, "-m", "matcher.cli"]
+K = 10
+
+
+def timed(cmd: list[str], **kwargs) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MiB, stdout) of one process."""
+    started = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, cwd=ROOT,
+                          env={**__import__("os").environ, "PYTHONPATH": str(HERE)}, **kwargs)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd} failed:\n{proc.stderr[-2000:]}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024
+    return seconds, rss, proc.stdout
+
+
+def median_of(runs: int, measure) -> tuple:
+    results = [measure() for _ in range(runs)]
+    return tuple(statistics.median(values) for values in zip(*results))
+
+
+def in_process(model_dir: Path, profiles: Path, n: int) -> dict:
+    """Load time and single-request latency (p50, p99) in a fresh process, in both modes."""
+    code = f"""
+import json, sys, time
+sys.path.insert(0, {str(HERE)!r})
+import standin
+from matcher import load, parse_profile, recommend
+t = time.perf_counter(); model = load({str(model_dir)!r}); load_s = time.perf_counter() - t
+people = [parse_profile(json.loads(line)) for line in open({str(profiles)!r}, encoding="utf-8").readlines()[:{n}]]
+out = {{"load": load_s}}
+for mode, m in (("semantic", model), ("lexical", model.lexical())):
+    recommend(m, people[0], {K})
+    times = []
+    for p in people:
+        t = time.perf_counter(); recommend(m, p, {K}); times.append(time.perf_counter() - t)
+    times.sort()
+    out[mode] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
+print(json.dumps(out))
+"""
+    return json.loads(timed([sys.executable, "-c", code])[2])
+
+
+def bare_tfidf(offers: list[dict], people: list[dict], chunk: int = 256) -> float:
+    """Profiles per second of plain scikit-learn TF-IDF: fit on the offers, then per chunk one sparse product and
+    argpartition for the top 10 (the kernel a user might write instead of the engine)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    started = time.perf_counter()
+    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
+    columns = vectorizer.fit_transform([f"{o['title']}. {o['description']}" for o in offers]).T.tocsr()
+    for start in range(0, len(people), chunk):
+        part = people[start:start + chunk]
+        scores = (vectorizer.transform([p["needs"] for p in part]) @ columns).toarray()
+        np.argpartition(-scores, K - 1, axis=1)[:, :K]
+    return len(people) / (time.perf_counter() - started)
+
+
+def bare_bm25(offers: list[dict], people: list[dict]) -> float:
+    """Profiles per second of bm25s retrieval (index, tokenise with Snowball, retrieve the top 10)."""
+    import bm25s
+    import Stemmer
+    stemmer = Stemmer.Stemmer("german")
+    started = time.perf_counter()
+    model = bm25s.BM25()
+    model.index(bm25s.tokenize([f"{o['title']}. {o['description']}" for o in offers], stopwords="de",
+                               stemmer=stemmer, show_progress=False), show_progress=False)
+    tokens = bm25s.tokenize([p["needs"] for p in people], stopwords="de", stemmer=stemmer, show_progress=False)
+    model.retrieve(tokens, k=min(K, len(offers)), show_progress=False, n_threads=1)
+    return len(people) / (time.perf_counter() - started)
+
+
+def encoder_throughput(offers: list[dict], people: list[dict], n: int = 64) -> tuple[float, float]:
+    """(queries per second, passages per second) of the bare encoder on the engine's own texts."""
+    from matcher.text import default_encoder
+    encoder = default_encoder()
+    encoder.encode_queries(["Aufwärmen"])
+    started = time.perf_counter()
+    encoder.encode_queries([p["needs"] for p in people[:n]])
+    queries = n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    encoder.encode_passages([f"{o['title']}. {o['description']}" for o in offers[:n]])
+    return queries, n / (time.perf_counter() - started)
+
+
+def size_of(model_dir: Path) -> float:
+    return sum(p.stat().st_size for p in model_dir.resolve().iterdir()) / 2**20
+
+
+def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spark: bool) -> dict:
+    offers = synthetic.catalog(n)
+    catalog = synthetic.write_jsonl(work / f"catalog-{n}.jsonl", offers)
+    update = synthetic.write_jsonl(work / f"update-{n}.jsonl", synthetic.changed(offers, 0.01))
+    scored_n = people_n if n <= 10_000 else sample
+    people = synthetic.profiles(scored_n)
+    profiles = synthetic.write_jsonl(work / f"profiles-{n}.jsonl", people)
+    model = work / f"model-{n}"
+    row = {"offers": n, "profiles": scored_n}
+    full, full_rss, _ = timed([*STANDIN, "train", "--catalog", catalog, "--model", model])
+    upd, _, said = timed([*STANDIN, "train", "--catalog", update, "--model", model])
+    row.update(train=full, train_rss=full_rss, update=upd, update_said=said.strip(), size=size_of(model))
+    out = work / "scored.jsonl"
+    for mode, flag in (("semantic", []), ("lexical", ["--no-semantic"])):
+        seconds, rss = median_of(runs, lambda: timed([*STANDIN, "score", profiles, "--model", model, "--out", out,
+                                                     *flag])[:2])
+        row[f"batch_{mode}"], row[f"rss_{mode}"] = scored_n / seconds, rss
+        if spark:
+            seconds, rss, _ = timed([*STANDIN, "score", profiles, "--model", model, "--out", out, *flag,
+                                     "--engine", "spark", "--spark-master", "local[2]"])
+            row[f"spark_{mode}"] = scored_n / seconds
+    row.update(in_process(model, profiles, min(scored_n, 200)))
+    row["tfidf"] = statistics.median(bare_tfidf(offers, people) for _ in range(runs))
+    row["bm25"] = statistics.median(bare_bm25(offers, people) for _ in range(runs))
+    return row
+
+
+def real_encoder_row(work: Path, people_n: int) -> dict:
+    """At 300 offers, with the real encoder: train and semantic batch beside the encoder's bare throughput."""
+    offers, people = synthetic.catalog(300), synthetic.profiles(people_n)
+    catalog = synthetic.write_jsonl(work / "real-catalog.jsonl", offers)
+    profiles = synthetic.write_jsonl(work / "real-profiles.jsonl", people)
+    queries, passages = encoder_throughput(offers, people)
+    train, _, _ = timed([*MATCHER, "train", "--catalog", catalog, "--model", work / "real-model"])
+    batch, rss, _ = timed([*MATCHER, "score", profiles, "--model", work / "real-model", "--out", work / "real.jsonl"])
+    return {"queries": queries, "passages": passages, "train": train, "train_offers": len(offers) / train,
+            "batch": people_n / batch, "batch_rss": rss, "profiles": people_n}
+
+
+def table(rows: list[dict], real: dict, spark: bool) -> str:
+    lines = ["| | " + " | ".join(f"{r['offers']:,} offers" for r in rows) + " |",
+             "|---|" + "---|" * len(rows)]
+
+    def line(name, fmt):
+        lines.append(f"| {name} | " + " | ".join(fmt(r) for r in rows) + " |")
+    line("full train (stand-in encoder), s", lambda r: f"{r['train']:.1f}")
+    line("update train, 1 % of offers changed, s", lambda r: f"{r['update']:.1f} ({r['update'] / r['train']:.0%} of full)")
+    line("peak RSS of train, MiB", lambda r: f"{r['train_rss']:.0f}")
+    line("model on disk (with kept embeddings), MiB", lambda r: f"{r['size']:.1f}")
+    line("load, s", lambda r: f"{r['load']:.2f}")
+    line("single request p50 / p99, ms, semantic (beyond the encoder)",
+         lambda r: f"{1000 * r['semantic'][0]:.1f} / {1000 * r['semantic'][1]:.1f}")
+    line("single request p50 / p99, ms, --no-semantic",
+         lambda r: f"{1000 * r['lexical'][0]:.1f} / {1000 * r['lexical'][1]:.1f}")
+    line("profiles scored (a sample where fewer than --profiles)", lambda r: f"{r['profiles']:,}")
+    line("`matcher score`, profiles/s, semantic (stand-in encoder)", lambda r: f"{r['batch_semantic']:.0f}")
+    line("`matcher score --no-semantic`, profiles/s", lambda r: f"{r['batch_lexical']:.0f}")
+    line("bare TF-IDF kernel (scikit-learn, chunked product, argpartition), profiles/s", lambda r: f"{r['tfidf']:.0f}")
+    line("**`score --no-semantic` / bare TF-IDF** (target >= 0.7)", lambda r: f"**{r['batch_lexical'] / r['tfidf']:.2f}**")
+    line("bm25s retrieval, profiles/s", lambda r: f"{r['bm25']:.0f}")
+    if spark:
+        line("Spark local[2], profiles/s, semantic / --no-semantic",
+             lambda r: f"{r['spark_semantic']:.0f} / {r['spark_lexical']:.0f}")
+    line("peak RSS of `score`, MiB, semantic / --no-semantic",
+         lambda r: f"{r['rss_semantic']:.0f} / {r['rss_lexical']:.0f}")
+    lines += ["", f"With the real encoder (multilingual-e5-small, 4-bit) at 300 offers and {real['profiles']} profiles:", "",
+              "| | figure | the bare encoder | ratio |", "|---|---|---|---|",
+              f"| `matcher score`, profiles/s | {real['batch']:.1f} | {real['queries']:.1f} queries/s | "
+              f"**{real['batch'] / real['queries']:.2f}** (target >= 0.8) |",
+              f"| `matcher train`, offers/s | {real['train_offers']:.1f} | {real['passages']:.1f} passages/s | "
+              f"**{real['train_offers'] / real['passages']:.2f}** (target >= 0.8) |"]
+    return "\n".join(lines)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sizes = [r["offers"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(sizes, [r["batch_lexical"] for r in rows], "o-", label="score --no-semantic")
+    left.plot(sizes, [r["batch_semantic"] for r in rows], "o-", label="score (stand-in encoder)")
+    left.plot(sizes, [r["tfidf"] for r in rows], "o--", label="bare TF-IDF kernel")
+    left.plot(sizes, [r["bm25"] for r in rows], "o--", label="bm25s")
+    left.set(xscale="log", yscale="log", xlabel="offers in the catalog", ylabel="profiles per second",
+             title="Batch throughput")
+    left.legend(fontsize=8)
+    right.plot(sizes, [r["rss_lexical"] for r in rows], "o-", label="score --no-semantic")
+    right.plot(sizes, [r["rss_semantic"] for r in rows], "o-", label="score (stand-in encoder)")
+    right.plot(sizes, [r["train_rss"] for r in rows], "o-", label="train")
+    right.axhline(1024, color="grey", linestyle=":", label="1 GiB")
+    right.set(xscale="log", xlabel="offers in the catalog", ylabel="peak RSS, MiB", title="Memory")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="300,10000,100000")
+    parser.add_argument("--profiles", type=int, default=1000)
+    parser.add_argument("--sample", type=int, default=200, help="profiles scored at 100,000 offers")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--spark", action="store_true", help="add the Spark engine (local[2]) rows")
+    args = parser.parse_args()
+    started = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rows = [measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark)
+                for n in args.sizes.split(",")]
+        real = real_encoder_row(work, min(args.profiles, 100))
+    text = table(rows, real, args.spark)
+    text += "\n\nUpdate train, as `train` reported it: " + "; ".join(f"{r['offers']:,}: {r['update_said']}" for r in rows)
+    text += f"\n\nRun took {time.time() - started:.0f} s with `{' '.join(sys.argv[1:]) or 'defaults'}`."
+    plot(rows, HERE / "scale.png")
+    write_results("results_scale.md", "Scale: synthetic catalogs of 300 to 100,000 offers", "scale.py", text)
+
+
+if __name__ == "__main__":
+    main()
