@@ -53,8 +53,7 @@ class Runtime:
         return model if self.settings.semantic else model.lexical()
 
     def _recommender(self, model: MatchModel) -> CachedRecommender:
-        """The served model with its caches: results by request, query embeddings by text."""
-        model = self._served(model)
+        """The served model (see _served) with its caches: results by request, query embeddings by text."""
         if model.semantic and self.settings.query_cache_size > 0:
             model = replace(model, encoder=QueryCache(model.encoder, self.settings.query_cache_size))
         return CachedRecommender(model, self.settings.cache_size)
@@ -89,7 +88,7 @@ class Runtime:
             self.model_version = version
             return False
         self.model_version = version
-        self.recommender = self._recommender(model)  # one assignment: an atomic swap
+        self.recommender = self._recommender(self._served(model))  # one assignment: an atomic swap
         log.info("model reloaded from %s", self.settings.model_dir)
         return True
 
