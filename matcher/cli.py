@@ -116,8 +116,9 @@ def cmd_score(args) -> int:
 
     if args.engine == "spark":
         from .batch import score_file_spark
-        counts = score_file_spark(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
-                                  master=args.spark_master, staging=args.spark_staging)
+        # the executors map the model from its directory (shared storage on a cluster), loaded once per worker
+        counts = score_file_spark(args.model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
+                                  master=args.spark_master, staging=args.spark_staging, semantic=args.semantic)
     else:
         counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem)
     print(f"scored {counts['records']} profiles into {args.out} ({model.mode} mode); {counts['bad']} bad profiles "
@@ -276,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("local", "spark"), default="local",
                    help="where to score: local (streamed in chunks on this machine) or spark (Apache Spark; "
                         "needs the extra [spark] and Java 17+); both write the same file")
-    p.add_argument("--spark-master", default="local[*]", help="Spark master URL for --engine spark")
+    p.add_argument("--spark-master", default=None,
+                   help="Spark master URL for --engine spark (default: spark-submit's --master, else local[*])")
     p.add_argument("--spark-staging", default=None,
                    help="directory every Spark executor can read, for the checked profiles (default: a temp dir)")
     p.add_argument("--model", required=True)

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 from matcher import UnavailableError
+from matcher.core import ArgumentError
 from matcher.batch import score_file_spark
 
 from conftest import run_cli
@@ -26,14 +27,14 @@ def profiles(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+@pytest.mark.parametrize("suffix, mode", [(".jsonl", []), (".csv", []), (".jsonl", ["--no-semantic"])])
 def test_spark_and_local_write_the_same_file_and_report_the_same_problems(tmp_path, tiny_model_dir, profiles,
-                                                                          suffix):
+                                                                          suffix, mode):
     runs = {}
     for engine in ("local", "spark"):
         out = tmp_path / f"{engine}{suffix}"
         proc = run_cli("score", profiles, "--model", tiny_model_dir, "--out", out, "--engine", engine,
-                       "--spark-master", "local[2]", check_rc=1)  # 1: one bad profile, the good ones kept
+                       "--spark-master", "local[2]", *mode, check_rc=1)  # 1: one bad profile, the good ones kept
         assert "scored 3 profiles" in proc.stderr, proc.stderr
         problems = [line for line in proc.stderr.splitlines() if line.startswith("  line ")]
         runs[engine] = (out.read_bytes(), problems)
@@ -80,3 +81,40 @@ def test_a_staging_directory_that_does_not_exist_is_refused_by_name(tmp_path, ti
                    "--spark-staging", tmp_path / "nowhere", check_rc=2)
     assert "spark_staging:" in proc.stderr and "is not a directory" in proc.stderr
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_dataframe_of_profiles_scores_as_the_local_scorer_does_and_names_the_bad_ones(tmp_path, tiny_model_dir,
+                                                                                      profiles):
+    from pyspark.sql import SparkSession
+
+    from matcher.batch import score_dataframe
+    local = tmp_path / "local.jsonl"
+    run_cli("score", profiles, "--model", tiny_model_dir, "--out", local, check_rc=1)
+    expected = {json.loads(line)["profile_id"]: json.loads(line) for line in local.read_text("utf-8").splitlines()}
+    spark = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false").getOrCreate()
+    try:
+        rows = [{"id": p.get("id", "ohne-id"), "needs": p["needs"], "role_title": p.get("role_title"),
+                 "fields": p.get("fields"), "region": p.get("region")} for p in PROFILES]
+        df = spark.createDataFrame(rows, "id STRING, needs STRING, role_title STRING, fields ARRAY<STRING>, "
+                                         "region STRING")
+        scored = {r.profile_id: r for r in score_dataframe(df, tiny_model_dir, top_k=10).collect()}
+    finally:
+        spark.stop()
+    assert set(scored) == {"plan", "ohne-id", "kaputt", "rat"}
+    for pid in ("plan", "rat"):
+        assert scored[pid].problems is None and json.loads(scored[pid].result) == expected[pid]
+    # the profile without an id is named by its id column here, not by a line: its recommendations are the same
+    assert json.loads(scored["ohne-id"].result)["recommendations"] == expected["line-2"]["recommendations"]
+    bad = json.loads(scored["kaputt"].problems)
+    assert scored["kaputt"].result is None
+    assert {(tuple(p["loc"]), p["type"]) for p in bad} >= {(("needs",), "empty"), (("region",), "unknown_code")}
+
+
+def test_a_dataframe_without_needs_is_refused_by_name(tiny_model):
+    from matcher.batch import score_dataframe
+
+    class NoNeeds:  # only the columns are read before the job is planned
+        columns = ["id", "region"]
+    with pytest.raises(ArgumentError) as exc:
+        score_dataframe(NoNeeds(), tiny_model)
+    assert exc.value.problems[0].loc == ("needs",) and "no column 'needs'" in exc.value.problems[0].msg

@@ -76,7 +76,8 @@ def select(index: OfferIndex, scores: np.ndarray, mask: np.ndarray, k: int, weig
     if not diversified:
         return top_k(scores, index.ids, k, mask)
     pool = np.concatenate([above, top_k(scores, index.ids, min(k * POOL_FACTOR, int(mask.sum())), mask)])
-    similarity = (index.char_matrix[pool] @ index.char_matrix[pool].T).toarray()
+    rows = index.char_matrix[pool]
+    similarity = (rows @ rows.T).toarray()
     duplicate = near_duplicates(similarity, index.providers[pool], weights.duplicate_same_provider,
                                 weights.duplicate_any_provider)
     return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda, placed=len(above))]
