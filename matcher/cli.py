@@ -192,6 +192,10 @@ def cmd_coverage(args) -> int:
     exposed = exposure(model, profiles) if profiles else None
     report = coverage_report(model.offers, records, fields=[args.field] if args.field else None,
                              region=args.region, demand_sources=sources, exposure=exposed)
+    if args.reference_roles:
+        from .coverage import with_reference
+        from .io import read_reference_roles
+        report = with_reference(report, read_reference_roles(args.reference_roles), str(args.reference_roles))
     write_coverage(report, args.out)
     for sentence in report.summary:
         print(sentence)
@@ -309,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "coverage":
             p.add_argument("--field", type=_code("field", FIELDS), help="one field code")
             p.add_argument("--region", type=_code("region", STATES), help="one state code")
+            p.add_argument("--reference-roles", help="a reference mix of roles (JSONL or CSV: role;count, e.g. "
+                                                     "staff counts) to set the supply against, also without demand")
         else:
             p.add_argument("--provider", required=True, help="provider name as in the catalog")
         p.set_defaults(handler=handler)

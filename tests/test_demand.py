@@ -131,3 +131,24 @@ def test_the_demand_log_works_on_postgresql(tmp_path, tiny_model, tiny_model_dir
     out = tmp_path / "gaps.json"
     run_cli("coverage", "--model", tiny_model_dir, "--demand-db", url, "--out", out, check_rc=0)
     assert json.loads(out.read_text(encoding="utf-8"))["demand_total"] == 2
+
+
+def test_a_small_sample_shows_as_a_hint_over_http_and_on_the_provider_page(tiny_model, tmp_path):
+    # Beteiligung in the tiny catalog: Leitung holds 3.6 % of the supply; 2 of 12 requests (16.7 %) are 13 points
+    # above it, but two people cannot settle a gap: indicative, and 3 more Leitung requests would settle it
+    survey = tmp_path / "survey.jsonl"
+    people = [{"role": "planung", "fields": ["beteiligung"], "needs": "Beteiligung planen"}] * 8 + \
+             [{"role": "fachkraft", "fields": ["beteiligung"], "needs": "Methoden"}] * 2 + \
+             [{"role": "leitung", "fields": ["beteiligung"], "needs": "Steuerung"}] * 2
+    survey.write_text("".join(json.dumps(p) + "\n" for p in people), encoding="utf-8")
+    app = create_app(model=tiny_model, settings=Settings(model_dir=None, demand_profiles=str(survey)))
+    with TestClient(app) as client:
+        data = client.get("/coverage", params={"field": "beteiligung"}).json()
+        html = client.get("/anbieter", params={"feld": "beteiligung"}).text
+    field = data["fields"][0]
+    assert field["underserved"] == ["planung"] and field["indicative"] == ["leitung"]
+    leitung = next(c for c in field["roles"] if c["role"] == "leitung")
+    assert leitung["status"] == "indicative" and leitung["to_settle"] == 3
+    assert "Hinweise, noch nicht gesichert" in html and 'class="gap-hint"' in html
+    assert "Leitung (2 von 12 Anfragen, +13 Prozentpunkte; 3 weitere Anfragen dieser Rolle würden die Lücke sichern)" \
+        in html

@@ -28,6 +28,10 @@ RULE = (f"Eine Rolle gilt in einem Handlungsfeld als unterversorgt, wenn ihr Ant
         "die untere Grenze seines 95-%-Konfidenzintervalls (Wilson) liegt über dem Angebotsanteil. "
         "Angebotsanteil: Angebote, die sich ausdrücklich an die Rolle richten, plus ein Siebtel jedes für alle "
         "Rollen offenen Angebots, geteilt durch die Summe über alle Rollen; abgelaufene Angebote zählen nicht.")
+INDICATIVE_RULE = (f"Ein Hinweis (noch nicht gesichert): der Nachfrageanteil liegt mindestens {round(MIN_GAP * 100)} "
+                   "Prozentpunkte über dem Angebotsanteil, die Stichprobe reicht aber noch nicht aus. Angegeben ist, "
+                   "wie viele weitere Anfragen dieser Rolle die Lücke bei gleichbleibenden Anteilen sichern würden.")
+MAX_TO_SETTLE = 100_000  # beyond this many further requests a gap is not worth waiting for
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,10 @@ class Cell:
     demand_interval: tuple[float, float]
     gap: float
     underserved: bool
+    status: str | None = None  # "underserved", "indicative" (a hint the sample cannot settle yet) or None
+    to_settle: int | None = None  # for an indicative cell: further requests of the role that would settle it
+    reference_share: float | None = None  # the role's share of a reference mix (with_reference), if one is given
+    reference_gap: float | None = None  # reference share minus supply share
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,16 @@ class FieldCoverage:
     @property
     def underserved(self) -> tuple[str, ...]:
         return tuple(c.role for c in sorted(self.roles, key=lambda c: -c.gap) if c.underserved)
+
+    @property
+    def below_reference(self) -> tuple[str, ...]:
+        """Roles whose supply share is at least MIN_GAP below their share of the reference mix."""
+        return tuple(c.role for c in sorted(self.roles, key=lambda c: -(c.reference_gap or 0))
+                     if c.reference_gap is not None and c.reference_gap >= MIN_GAP)
+
+    @property
+    def indicative(self) -> tuple[str, ...]:
+        return tuple(c.role for c in sorted(self.roles, key=lambda c: -c.gap) if c.status == "indicative")
 
     def cell(self, role: str) -> Cell:
         return next(c for c in self.roles if c.role == role)
@@ -91,10 +109,36 @@ def gini(values: Sequence[float]) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * x.sum()))
 
 
+def clearly_above(demand_share: float, supply_share: float) -> bool:
+    """The demand share at least MIN_GAP above the supply share (exactly 10 points counts, despite float sums)."""
+    return demand_share - supply_share >= MIN_GAP - 1e-9
+
+
 def is_underserved(demand: int, demand_total: int, supply_share: float) -> bool:
     share = demand / demand_total if demand_total else 0.0
-    low, _ = wilson(demand, demand_total)
-    return demand >= MIN_DEMAND and share - supply_share >= MIN_GAP and low > supply_share
+    low, _ = wilson(demand, demand_total)  # demand_total may be fractional: requests_to_settle extrapolates
+    return demand >= MIN_DEMAND and clearly_above(share, supply_share) and low > supply_share
+
+
+def gap_status(demand: int, demand_total: int, supply_share: float) -> str | None:
+    """"underserved" (is_underserved), "indicative" (the demand share is MIN_GAP above the supply share, but the
+    sample cannot settle it yet) or None."""
+    if is_underserved(demand, demand_total, supply_share):
+        return "underserved"
+    if demand and clearly_above(demand / demand_total, supply_share):
+        return "indicative"
+    return None
+
+
+def requests_to_settle(demand: int, demand_total: int, supply_share: float) -> int | None:
+    """How many further requests of the role would make an indicative cell underserved, if requests go on
+    coming at the current shares (the role's share of them stays demand / demand_total); None when no number
+    up to MAX_TO_SETTLE would."""
+    share = demand / demand_total
+    for more in range(MAX_TO_SETTLE + 1):
+        if is_underserved(demand + more, (demand + more) / share, supply_share):
+            return more
+    return None
 
 
 # HIGH LEVEL
@@ -115,9 +159,11 @@ def field_coverage(offers: Sequence[Offer], demand: Sequence[DemandRecord], fiel
     for r in ROLES:
         supply_share = supply[r] / supply_total if supply_total else 0.0
         demand_share = asked[r] / n if n else 0.0
+        status = gap_status(asked[r], n, supply_share)
         cells.append(Cell(r, explicit[r], open_offers, round(supply[r], 3), round(supply_share, 4), asked[r],
                           round(demand_share, 4), tuple(round(v, 4) for v in wilson(asked[r], n)),
-                          round(demand_share - supply_share, 4), is_underserved(asked[r], n, supply_share)))
+                          round(demand_share - supply_share, 4), status == "underserved", status,
+                          requests_to_settle(asked[r], n, supply_share) if status == "indicative" else None))
     return FieldCoverage(field, len(in_field), open_offers, n, tuple(cells))
 
 
@@ -134,9 +180,11 @@ class CoverageReport:
     supply_by_offer_type: dict
     exposure: dict | None
     summary: tuple[str, ...]
+    reference: dict | None = None  # {"source", "shares": {role: share}} of a reference mix (with_reference)
 
     def to_dict(self) -> dict:
-        out = {"generated": self.generated, "rule": self.rule, "region": self.region,
+        out = {"generated": self.generated, "rule": self.rule, "indicative_rule": INDICATIVE_RULE,
+               "region": self.region,
                "demand_sources": list(self.demand_sources), "demand_total": self.demand_total,
                "demand_unknown_role": self.demand_unknown_role, "summary": list(self.summary), "fields": []}
         for fc in self.fields:
@@ -144,9 +192,10 @@ class CoverageReport:
                                   "demand_total": fc.demand_total,
                                   "roles": [{**asdict(c), "demand_interval": list(c.demand_interval)}
                                             for c in fc.roles],
-                                  "underserved": list(fc.underserved)})
+                                  "underserved": list(fc.underserved), "indicative": list(fc.indicative),
+                                  **({"below_reference": list(fc.below_reference)} if self.reference else {})})
         out.update(supply_by_state=self.supply_by_state, supply_by_offer_type=self.supply_by_offer_type,
-                   exposure=self.exposure)
+                   exposure=self.exposure, reference=self.reference)
         return out
 
 
@@ -178,6 +227,20 @@ def coverage_report(offers: Sequence[Offer], demand: Sequence[DemandRecord], *, 
     return replace(report, summary=tuple(summary_sentences(report)))
 
 
+def with_reference(report: CoverageReport, mix: dict[str, float], source: str) -> CoverageReport:
+    """The report with each cell's supply share set against the role's share of a reference mix (e.g. staff
+    counts): a supply-only view for catalogs without demand data. A given mix has no sampling error, so a role
+    is below reference when its supply share is MIN_GAP or more under its reference share."""
+    total = sum(mix.values())
+    shares = {r: mix.get(r, 0.0) / total for r in ROLES}
+    fields = tuple(replace(fc, roles=tuple(replace(c, reference_share=round(shares[c.role], 4),
+                                                   reference_gap=round(shares[c.role] - c.supply_share, 4))
+                                           for c in fc.roles)) for fc in report.fields)
+    report = replace(report, fields=fields, reference={"source": source, "shares": {r: round(v, 4)
+                                                                                     for r, v in shares.items()}})
+    return replace(report, summary=tuple(summary_sentences(report)))
+
+
 def _pct(x: float) -> str:
     return f"{round(x * 100)} %"
 
@@ -198,8 +261,23 @@ def summary_sentences(report: CoverageReport) -> list[str]:
                 f"der Angebote an {roles[top.role]['plural']} und {_pct(gap.supply_explicit / fc.offers)} an "
                 f"{roles[gap.role]['plural']}; {_pct(gap.demand_share)} der Anfragen kommen von "
                 f"{roles[gap.role]['dative']}")
-        text += " – sie sind unterversorgt." if gap.underserved else "."
+        if gap.underserved:
+            text += " – sie sind unterversorgt."
+        elif gap.status == "indicative":
+            text += " – ein Hinweis auf eine Lücke, den die Stichprobe noch nicht sichert" + (
+                f" ({gap.to_settle} weitere Anfragen dieser Rolle würden ihn sichern)." if gap.to_settle is not None
+                else ".")
+        else:
+            text += "."
         sentences.append(text)
+    if report.reference:
+        for fc in report.fields:
+            if fc.offers and fc.below_reference:
+                c = fc.cell(fc.below_reference[0])
+                sentences.append(f"Im Handlungsfeld {label('fields', fc.field)} richten sich {_pct(c.supply_share)} "
+                                 f"des Angebots an {roles[c.role]['plural']}; in der Referenz stellen sie "
+                                 f"{_pct(c.reference_share)} – {round(c.reference_gap * 100)} Prozentpunkte weniger "
+                                 "Angebot, als ihr Anteil erwarten lässt.")
     if report.exposure:
         e = report.exposure
         sentences.append(f"{_pct(e['catalog_coverage'])} der gültigen Angebote erscheinen mindestens einmal unter den "

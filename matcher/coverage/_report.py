@@ -10,12 +10,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import FIELDS, ROLES, ArgumentError, Problem, label, taxonomy
 from ..io import atomic_output, safe_cell
-from ._gaps import CoverageReport
+from ._gaps import INDICATIVE_RULE, CoverageReport
 from ._portfolio import Portfolio
 
 FORMATS = (".json", ".csv", ".html")
 COVERAGE_COLUMNS = ("field", "role", "offers", "supply_explicit", "supply_open", "supply", "supply_share", "demand",
-                    "demand_share", "demand_low", "demand_high", "gap", "underserved")
+                    "demand_share", "demand_low", "demand_high", "gap", "underserved", "status", "to_settle",
+                    "reference_share", "reference_gap")
 
 
 def check_output(path: str | Path) -> str:
@@ -60,10 +61,11 @@ def heatmaps(report: CoverageReport) -> str:
         ax.set_xticks(range(len(roles)), roles, rotation=40, ha="right")
         ax.set_yticks(range(len(names)), names)
         for (i, j), v in np.ndenumerate(data):
-            underserved = attr == "gap" and rows[i].cell(ROLES[j]).underserved
-            ax.text(j, i, f"{round(v * 100)}" + ("*" if underserved else ""), ha="center", va="center",
+            status = rows[i].cell(ROLES[j]).status if attr == "gap" else None
+            mark = {"underserved": "*", "indicative": "?"}.get(status, "")
+            ax.text(j, i, f"{round(v * 100)}{mark}", ha="center", va="center",
                     fontsize=8, color="white" if abs(v) > 0.45 * max(abs(lo), hi) else "black")
-    fig.suptitle("Angebot und Nachfrage je Handlungsfeld und Rolle (in %; * = unterversorgt)")
+    fig.suptitle("Angebot und Nachfrage je Handlungsfeld und Rolle (in %; * = unterversorgt, ? = Hinweis)")
     out = _png(fig)
     plt.close(fig)
     return out
@@ -92,7 +94,8 @@ def coverage_rows(report: CoverageReport):
     for fc in report.fields:
         for c in fc.roles:
             yield [fc.field, c.role, fc.offers, c.supply_explicit, c.supply_open, c.supply, c.supply_share, c.demand,
-                   c.demand_share, *c.demand_interval, c.gap, c.underserved]
+                   c.demand_share, *c.demand_interval, c.gap, c.underserved, c.status or "",
+                   *("" if v is None else v for v in (c.to_settle, c.reference_share, c.reference_gap))]
 
 
 def write_coverage(report: CoverageReport, path: str | Path) -> Path:
@@ -107,7 +110,7 @@ def write_coverage(report: CoverageReport, path: str | Path) -> Path:
         text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
     else:
         text = _environment().get_template("coverage.html").render(
-            report=report, heatmap=heatmaps(report), bars=gap_bars(report))
+            report=report, indicative_rule=INDICATIVE_RULE, heatmap=heatmaps(report), bars=gap_bars(report))
     with atomic_output(path, ()) as (out, _):
         out.write(text)
     return Path(path)

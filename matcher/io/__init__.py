@@ -4,11 +4,12 @@ from ._catalog import REQUIRED_COLUMNS, file_sha256, read_catalog
 from ._output import atomic_output, is_csv, safe_cell
 from ._profiles import read_profiles, read_teams
 from ._records import open_records
+from ._reference import read_reference_roles
 from ._table import describe_reading, render_result
 from ._wire import OFFER_SUMMARY, group_result_to_dict, offer_summary, result_to_dict
 
 __all__ = [
     "OFFER_SUMMARY", "REQUIRED_COLUMNS", "atomic_output", "describe_reading", "file_sha256", "group_result_to_dict",
-    "is_csv", "offer_summary", "open_records", "read_catalog", "read_profiles", "read_teams", "render_result",
-    "result_to_dict", "safe_cell",
+    "is_csv", "offer_summary", "open_records", "read_catalog", "read_profiles", "read_reference_roles", "read_teams",
+    "render_result", "result_to_dict", "safe_cell",
 ]

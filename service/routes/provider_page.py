@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from matcher import FIELDS, ROLES, STATES
 from matcher.core import taxonomy
-from matcher.coverage import coverage_report
+from matcher.coverage import INDICATIVE_RULE, coverage_report
 
 from ..deps import ModelDep, RuntimeDep
 from ..forms import MESSAGES, find_portfolio, templates
@@ -37,5 +37,6 @@ def provider_page(request: Request, model: ModelDep, runtime: RuntimeDep,
     context = {"form": {"feld": feld, "land": land, "anbieter": anbieter}, "report": report, "portfolio": found,
                "errors": errors, "sources": sources, "fields": FIELDS, "states": STATES, "roles": ROLES,
                "role_labels": {r: roles[r]["label"] for r in ROLES}, "pct": lambda x: f"{round(x * 100)} %",
+               "indicative_rule": INDICATIVE_RULE,
                "providers": sorted({o.provider for o in model.offers})}
     return templates.TemplateResponse(request, "anbieter.html", context, status_code=422 if errors else 200)
