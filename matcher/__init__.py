@@ -9,6 +9,7 @@ The layers, each importing only those above it:
     teams     offers a team of one municipality can take up together
     io        readers, wire dicts, atomic output, the terminal table
     coverage  supply against demand, portfolios, the demand log, reports
+    alerts    saved searches: the offers new in their top k after a retrain, as a feed and digests
     batch     files of profiles and teams, locally or on Spark
     cli       the `matcher` command
 """

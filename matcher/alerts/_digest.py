@@ -1,0 +1,130 @@
+"""Digests for whoever sends mail: per saved search, the offers new since its last digest, in German, as plain
+text and HTML. Each carries the recipient's own private link (to see and delete the search) and its feed."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment
+
+from ..core import label
+from ._store import Notice, SavedSearch, SearchStore, utcnow
+
+
+@dataclass(frozen=True)
+class Digest:
+    search: SavedSearch
+    notices: tuple[Notice, ...]
+    subject: str
+    text: str
+    html: str
+
+
+def search_links(base_url: str, token: str) -> tuple[str, str]:
+    """(page, feed) of a search: the German page at /suche/{token} and the Atom feed of the API."""
+    base = base_url.rstrip("/")
+    return f"{base}/suche/{token}", f"{base}/searches/{token}/feed"
+
+
+def describe(search: SavedSearch) -> list[tuple[str, str]]:
+    """(German label, value) of what a saved search holds, for the digest and the search's page."""
+    p = search.profile
+    rows = [("Anliegen", p.needs)]
+    if p.role_title:
+        rows.append(("Berufsbezeichnung", p.role_title))
+    if p.role:
+        rows.append(("Rolle", label("roles", p.role)))
+    if p.fields:
+        rows.append(("Handlungsfelder", ", ".join(label("fields", f) for f in p.fields)))
+    rows.append(("Bundesland", label("states", p.region) if p.region else "alle Bundesländer"))
+    if p.format_preference:
+        rows.append(("Format", label("formats", p.format_preference)))
+    return rows
+
+
+def _offer_link(base: str, notice: Notice) -> str:
+    return notice.url or f"{base}/offers/{quote(notice.offer_id, safe='')}"
+
+
+def _excerpt(text: str, size: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= size else text[:size - 1].rstrip() + "…"
+
+
+_HTML = Environment(autoescape=True).from_string("""<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><title>{{ subject }}</title></head>
+<body style="font-family: sans-serif; max-width: 40em">
+<h1 style="font-size: 1.3em">{{ subject }}</h1>
+<p>Guten Tag,</p>
+<p>für Ihre gespeicherte Suche „{{ excerpt }}“ gibt es
+{{ 'ein neues passendes Angebot' if notices | length == 1 else (notices | length) ~ ' neue passende Angebote' }}:</p>
+<ol>
+{% for n in notices %}  <li><a href="{{ link(n) }}">{{ n.title }}</a><br>{{ n.provider }}</li>
+{% endfor %}</ol>
+<p><a href="{{ page }}">Ihre Suche ansehen oder löschen</a> · <a href="{{ feed }}">als Feed abonnieren</a></p>
+<p style="color: #555">Diesen Link kennen nur Sie: wer ihn hat, kann die Suche sehen und löschen. Ihre Suche wird
+am {{ expires }} automatisch gelöscht.</p>
+</body></html>
+""")
+
+
+def render_digest(search: SavedSearch, notices: list[Notice], base_url: str) -> Digest:
+    """The digest of one search's new notices; the search must carry its token (its link is in the digest)."""
+    base = base_url.rstrip("/")
+    page, feed = search_links(base, search.token)
+    count = len(notices)
+    subject = "Ein neues passendes Angebot" if count == 1 else f"{count} neue passende Angebote"
+    subject += " für Ihre gespeicherte Suche"
+    excerpt, expires = _excerpt(search.profile.needs), search.expires.strftime("%d.%m.%Y")
+    lines = [subject, "", "Guten Tag,", "",
+             f"für Ihre gespeicherte Suche „{excerpt}“ gibt es "
+             + ("ein neues passendes Angebot:" if count == 1 else f"{count} neue passende Angebote:"), ""]
+    for place, n in enumerate(notices, start=1):
+        lines += [f"{place}. {n.title}", f"   {n.provider}", f"   {_offer_link(base, n)}", ""]
+    lines += [f"Ihre Suche ansehen oder löschen: {page}", f"Als Feed abonnieren: {feed}", "",
+              "Diesen Link kennen nur Sie: wer ihn hat, kann die Suche sehen und löschen.",
+              f"Ihre Suche wird am {expires} automatisch gelöscht.", ""]
+    html = _HTML.render(subject=subject, excerpt=excerpt, notices=notices, page=page, feed=feed, expires=expires,
+                        link=lambda n: _offer_link(base, n))
+    return Digest(search, tuple(notices), subject, "\n".join(lines), html)
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace `path` whole or not at all, readable by its owner only: a digest holds a secret link."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp: mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_digests(store: SearchStore, out_dir: str | Path, base_url: str, now: datetime | None = None) -> dict:
+    """Write OUT/<search id>.txt and .html for every search with notices not yet in a digest, then mark those
+    notices sent, so the next run writes only newer ones. A file is replaced by that search's next digest: send
+    (or move) the files before the next run. Returns {"digests", "offers", "without_link"}; a search whose link
+    the key cannot rebuild (the key file was replaced) is left unsent and counted in without_link."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {"digests": 0, "offers": 0, "without_link": 0}
+    for search in store.active(now):
+        unsent = [n for n in store.notices(search.id) if n.sent is None]
+        if not unsent:
+            continue
+        if search.token is None:
+            counts["without_link"] += 1
+            continue
+        digest = render_digest(search, unsent, base_url)
+        _write_private(out / f"{search.id}.txt", digest.text)
+        _write_private(out / f"{search.id}.html", digest.html)
+        # marked after both files are in place: a run that dies between writes the same digest again, never none
+        store.mark_sent(search.id, [n.offer_id for n in unsent], now or utcnow())
+        counts["digests"] += 1
+        counts["offers"] += len(unsent)
+    return counts
