@@ -10,23 +10,25 @@ from fastapi.staticfiles import StaticFiles
 
 from matcher import MatchModel, limits
 
-from . import errors
+from . import errors, redaction
 from .admission import Admission
 from .draining import Drain
 from .headers import SecurityHeaders
 from .middleware import BodyLimit
-from .routes import actor_page, coverage, offers, ops, provider_page, providers, recommendations, team_page
+from .routes import (actor_page, coverage, offers, ops, provider_page, providers, recommendations, search_page, searches,
+                     team_page)
 from .runtime import Runtime
 from .settings import Settings
 
 DESCRIPTION = "Support offers for municipal actors, explained.\n\nLimits: " + "; ".join(
     lim.help for lim in limits.LIMITS) + "."
-ROUTERS = (ops, recommendations, offers, coverage, providers, actor_page, team_page, provider_page)
+ROUTERS = (ops, recommendations, offers, coverage, providers, searches, actor_page, team_page, provider_page, search_page)
 
 
 def create_app(model: MatchModel | None = None, settings: Settings | None = None) -> FastAPI:
     """The app; with `model` given (tests, embedding) it is ready at once, else it loads settings.model_dir."""
     settings = settings or Settings()
+    redaction.install()  # before anything can log a saved search's path
     drain = Drain(settings.drain_seconds)
 
     @asynccontextmanager

@@ -1,8 +1,9 @@
 """The service's runtime: everything a request uses, built once in the lifespan and shared by every route.
 
-It holds the served model with its caches, the demand log and a survey's demand; it answers the engine calls
-and records each request's demand, so no route logs anything itself. A model that `matcher train` swaps in
-replaces the recommender in one assignment, while the old one serves until then.
+It holds the served model with its caches, the demand log, a survey's demand and the saved searches; it answers
+the engine calls and records each request's demand, so no route logs anything itself. A model that `matcher train`
+swaps in replaces the recommender in one assignment, while the old one serves until then; then the saved searches'
+new offers are computed for it in the background (once per model, see matcher.alerts.refresh_notices).
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from matcher import GroupResult, MatchModel, Profile, Result, load, read_profiles, recommend_group
+from matcher import GroupResult, MatchModel, Problem, Profile, Result, UnavailableError, load, read_profiles, recommend_group
+from matcher.alerts import SavedSearch, SearchStore, model_fingerprint, refresh_notices
 from matcher.coverage import DemandLog, demand_records, gather_demand
 from matcher.ranking import CachedRecommender
 from matcher.text import QueryCache
@@ -30,6 +32,8 @@ class Runtime:
         self.demand_log: DemandLog | None = None
         self.survey_demand: list = []
         self.model_version: str | None = None
+        self.searches: SearchStore | None = None
+        self.refreshing: threading.Thread | None = None  # computing the saved searches' notices for a new model
 
     # the model
 
@@ -47,7 +51,15 @@ class Runtime:
             log.info("demand of %d profiles read from %s", len(profiles), settings.demand_profiles)
         if settings.demand_db:
             self.demand_log = DemandLog(settings.demand_db, settings.demand_retention_days)
-        self.recommender = self._recommender(model)
+        self.searches = self._search_store()
+        self._serve(model)
+
+    def _serve(self, model: MatchModel) -> None:
+        self.recommender = self._recommender(model)  # one assignment: an atomic swap
+        if self.searches is not None:
+            self.refreshing = threading.Thread(target=self.refresh_searches, args=(self.recommender.model,),
+                                               name="search-notices", daemon=True)
+            self.refreshing.start()
 
     def _served(self, model: MatchModel) -> MatchModel:
         return model if self.settings.semantic else model.lexical()
@@ -88,7 +100,7 @@ class Runtime:
             self.model_version = version
             return False
         self.model_version = version
-        self.recommender = self._recommender(self._served(model))  # one assignment: an atomic swap
+        self._serve(self._served(model))
         log.info("model reloaded from %s", self.settings.model_dir)
         return True
 
@@ -110,6 +122,42 @@ class Runtime:
         for (_, interpreted), member in zip(result.members, members):
             self._record(interpreted, member, "team")
         return result
+
+    # saved searches
+
+    def _search_store(self) -> SearchStore | None:
+        settings = self.settings
+        if not settings.searches_db:
+            return None
+        if not settings.searches_key_file:
+            log.error("saved searches are off: no key file configured (KOMMUNE_MATCHER_SEARCHES_KEY_FILE)")
+            return None
+        return SearchStore(settings.searches_db, settings.searches_key_file, settings.searches_retention_days)
+
+    def refresh_searches(self, model: MatchModel) -> None:
+        """The offers new in each saved search's top k under this model; a failing database is logged, never raised
+        (the next model, or `matcher alerts`, computes what this run missed)."""
+        try:
+            if not self.searches.exists():
+                return
+            counts = refresh_notices(self.searches, model)
+            log.info("saved searches: %(searches)d checked against the new model, %(new)d new offers noticed, "
+                     "%(purged)d expired searches deleted", counts)
+        except Exception as exc:
+            log.error("saved searches: computing new offers failed (%s)", type(exc).__name__)
+
+    def search_store(self) -> SearchStore:
+        if self.searches is None:
+            raise UnavailableError([Problem(("searches_db",), "saved searches are not configured here "
+                                            "(KOMMUNE_MATCHER_SEARCHES_DB)", "unavailable")])
+        return self.searches
+
+    def save_search(self, profile: Profile, top_k: int) -> SavedSearch:
+        """Store a search with its current top k as already seen: only offers that enter it later are new."""
+        store, recommender = self.search_store(), self.recommender  # one model for the baseline and its name
+        seen = recommender.recommend(profile, top_k)  # cached: the person has usually just seen it
+        return store.save(profile, top_k, [r.offer for r in seen.recommendations],
+                          model_fingerprint(recommender.model))
 
     def _record(self, interpreted, profile: Profile, kind: str) -> None:
         """Never raises: a failing database is logged once by the demand log and the request goes on."""

@@ -4,13 +4,14 @@ again. Answers are built from matcher's wire dicts (matcher.io)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from matcher import FIELDS, ROLES, GroupResult, MatcherInputError, Offer, Profile, Result, limits, render
+from matcher.alerts import Notice, SavedSearch
 from matcher.core import FORMATS, REGIONS, storable, unknown_code_message
 from matcher.io import offer_summary
 from matcher.teams import AGGREGATIONS, DEFAULT_AGGREGATION, MAX_MEMBERS, MIN_MEMBERS, check_members, member_ids
@@ -222,3 +223,65 @@ class GroupOut(BaseModel):
         return cls(group_id=result.group_id, aggregation=aggregation,
                    members=[MemberOut(member_id=mid, interpreted=InterpretedOut(**it.to_dict()))
                             for mid, it in result.members], recommendations=recs)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc)  # stored as naive UTC
+
+
+class SearchIn(BaseModel):
+    """A search to be saved. Its profile is personal data: it is stored only with consent: true."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "profile": {"role_title": "Jugendhilfeplanerin im Kreisjugendamt",
+                    "needs": "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?",
+                    "region": "NW"},
+        "top_k": 10, "consent": True}]})
+
+    profile: ProfileIn
+    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+                       description=f"size of the top list to watch, 1 to {limits.MAX_TOP_K}")
+    consent: Literal[True] = Field(description="must be true: the person agrees that the profile is stored until "
+                                               "it expires or is deleted by its link")
+
+
+class SearchCreatedOut(BaseModel):
+    id: str = Field(description="public id of the search (names its digest files); not a key to it")
+    token: str = Field(description="the secret that opens, follows and deletes the search; shown only now")
+    url: str = Field(description="the private German page of the search")
+    api_url: str
+    feed_url: str = Field(description="Atom feed of the offers new in the search's top list")
+    expires: datetime = Field(description="when the search is deleted unless deleted before (UTC)")
+
+    @classmethod
+    def from_domain(cls, search: SavedSearch, urls: dict) -> "SearchCreatedOut":
+        return cls(id=search.id, token=search.token, expires=_utc(search.expires), **urls)
+
+
+class NoticeOut(BaseModel):
+    offer_id: str
+    title: str
+    provider: str
+    url: str | None
+    noticed: datetime = Field(description="when the offer first entered the search's top list (UTC)")
+
+
+class SearchOut(BaseModel):
+    id: str
+    profile: ProfileIn
+    top_k: int
+    created: datetime
+    expires: datetime
+    feed_url: str
+    notices: list[NoticeOut] = Field(description="offers new in the top list since the search was saved, newest "
+                                                 "first; the offers shown when it was saved are not listed")
+
+    @classmethod
+    def from_domain(cls, search: SavedSearch, notices: list[Notice], feed_url: str) -> "SearchOut":
+        p = search.profile
+        profile = ProfileIn(id=p.id, role=p.role, role_title=p.role_title, fields=list(p.fields), needs=p.needs,
+                            region=p.region, format_preference=p.format_preference)
+        return cls(id=search.id, profile=profile, top_k=search.top_k, created=_utc(search.created),
+                   expires=_utc(search.expires), feed_url=feed_url,
+                   notices=[NoticeOut(offer_id=n.offer_id, title=n.title, provider=n.provider, url=n.url,
+                                      noticed=_utc(n.noticed)) for n in notices])

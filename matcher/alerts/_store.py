@@ -12,14 +12,16 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
                         delete, insert, inspect, select, update)
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from ..core import Offer, Problem, Profile, UnavailableError, parse_profile
-from ._tokens import new_search_id, same_hash, token_for, token_hash
+from ._tokens import load_key, new_search_id, same_hash, token_for, token_hash
 
 metadata = MetaData()
 searches = Table(
@@ -44,6 +46,13 @@ notices = Table(
     Column("baseline", Boolean, nullable=False),  # in the top k when the search was saved: seen, never "new"
     Column("sent", DateTime),  # when `matcher alerts` put it into a digest
 )
+
+
+def default_locations(model_dir) -> tuple[str, str]:
+    """(database URL, key file) beside the model directory: where the service and `matcher alerts` both look
+    unless told otherwise."""
+    folder = Path(model_dir).absolute().parent  # beside the link `matcher train` swaps, not inside a version
+    return f"sqlite:///{folder / 'searches.sqlite'}", str(folder / "searches.key")
 
 
 def utcnow() -> datetime:
@@ -80,17 +89,38 @@ def profile_to_json(profile: Profile) -> str:
 
 
 class SearchStore:
-    """The saved searches of one database; tables are created on first use. `key` (see load_key) derives tokens."""
+    """The saved searches of one database, their tokens derived from the key in `key_file` (see load_key). The
+    tables and the key are made on first use, so a service nobody saves a search with writes neither."""
 
-    def __init__(self, url: str, key: bytes, retention_days: int = 180):
+    def __init__(self, url: str, key_file: str | Path, retention_days: int = 180):
         if retention_days < 1:
             raise ValueError(f"retention_days must be 1 or more, got {retention_days}")
-        self.url, self.retention_days, self._key = url, retention_days, key
-        self._engine = None
+        self.url, self.key_file, self.retention_days = url, key_file, retention_days
+        self._engine = self._key_bytes = None
         self._lock = threading.Lock()
 
-    def __repr__(self) -> str:  # never the key
+    def __repr__(self) -> str:  # never a password of the URL
         return f"SearchStore({self.url.split('@')[-1]!r}, retention_days={self.retention_days})"
+
+    @property
+    def _key(self) -> bytes:
+        with self._lock:
+            if self._key_bytes is None:
+                try:
+                    self._key_bytes = load_key(self.key_file)
+                except (OSError, ValueError) as exc:
+                    raise UnavailableError([Problem(("searches_key_file",), f"the key of saved searches cannot be "
+                                                    f"read or made: {type(exc).__name__}", "unavailable")]) from None
+            return self._key_bytes
+
+    def exists(self) -> bool:
+        """False for a SQLite file not made yet (no search was ever saved): nothing to compute, nothing to create."""
+        try:
+            url = make_url(self.url)
+        except SQLAlchemyError:
+            return True  # not even a URL: the first query says so, as UnavailableError
+        return not (url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:"
+                    and not Path(url.database).exists())
 
     # the database
 

@@ -15,6 +15,11 @@ from ..forms import read_form, templates, title_suggestions
 router = APIRouter(include_in_schema=False)
 
 
+def save_options(runtime) -> dict:
+    """What the form to save a search needs: whether searches can be saved here, and for how long."""
+    return {"can_save": runtime.searches is not None, "retention_days": runtime.settings.searches_retention_days}
+
+
 @router.get("/", response_class=HTMLResponse)
 def actor_page(request: Request, runtime: RuntimeDep,
                titel: Annotated[str, Query(max_length=limits.MAX_ROLE_TITLE_CHARS * 2)] = "",
@@ -25,7 +30,8 @@ def actor_page(request: Request, runtime: RuntimeDep,
                rolle: Annotated[str, Query(max_length=40)] = ""):
     form = {"titel": titel, "bedarf": bedarf, "feld": feld, "land": land, "format": format, "rolle": rolle}
     context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
-               "suggestions": title_suggestions(), "limits": limits, "result": None, "errors": []}
+               "suggestions": title_suggestions(), "limits": limits, "result": None, "errors": [],
+               **save_options(runtime)}
     if bedarf.strip() or titel.strip():
         profile, context["errors"] = read_form({
             "role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,

@@ -1,0 +1,73 @@
+"""The German pages of a saved search: saving it from the actor page (on consent), its private page with the new
+offers and the feed, and deleting it at once. Forms post urlencoded bodies, read here without a multipart
+library; the body limit of the middleware applies as everywhere."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from matcher import FIELDS, ROLES, STATES, limits
+from matcher.alerts import describe
+from matcher.core import FORMATS
+
+from ..deps import RuntimeDep
+from ..forms import read_form, templates, title_suggestions
+from .actor_page import save_options
+from .searches import PRIVATE, links
+
+router = APIRouter(include_in_schema=False)
+CONSENT = {"field": "einwilligung", "label": "Einwilligung", "anchor": "einwilligung",
+           "message": "Bitte stimmen Sie zu, dass wir Ihre Suche speichern – sonst speichern wir nichts."}
+
+
+async def _posted(request: Request) -> dict[str, list[str]]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return parse_qs(body, keep_blank_values=True, max_num_fields=100)
+
+
+@router.post("/suche", response_class=HTMLResponse)
+async def save_search_page(request: Request, runtime: RuntimeDep):
+    """Save the search of the actor page's result list; without the consent box ticked nothing is stored."""
+    posted = await _posted(request)
+    one = {name: posted.get(name, [""])[0] for name in ("titel", "bedarf", "land", "format", "rolle")}
+    form = {**one, "feld": posted.get("feld", [])}
+    profile, errors = read_form({"role_title": one["titel"] or None, "needs": one["bedarf"], "fields": form["feld"],
+                                 "region": one["land"] or None, "format_preference": one["format"] or None,
+                                 "role": one["rolle"] or None})
+    if profile is not None and posted.get("einwilligung", [""])[0] == "ja":
+        search = await run_in_threadpool(runtime.save_search, profile, limits.DEFAULT_TOP_K)
+        return RedirectResponse(links(request, search.token)["url"], status_code=303, headers=PRIVATE)
+    result = None
+    if profile is not None:  # the consent was missing: the same result list again, with the reason above it
+        errors = [CONSENT]
+        result = await run_in_threadpool(runtime.recommender.recommend, profile, limits.DEFAULT_TOP_K)
+    context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
+               "suggestions": title_suggestions(), "limits": limits, "result": result, "errors": errors,
+               **save_options(runtime)}
+    return templates.TemplateResponse(request, "index.html", context, status_code=422)
+
+
+def _page(request: Request, search, notices, status: int = 200, deleted: bool = False):
+    context = {"search": search, "notices": notices, "deleted": deleted,
+               "facts": describe(search) if search else [],
+               "links": links(request, search.token) if search else None}
+    return templates.TemplateResponse(request, "suche.html", context, status_code=status, headers=PRIVATE)
+
+
+@router.get("/suche/{token}", response_class=HTMLResponse, name="search_page")
+def search_page(token: str, request: Request, runtime: RuntimeDep):
+    """The private page of a saved search; an unknown token gets the same German 404 page as a deleted one."""
+    store = runtime.search_store()
+    search = store.find(token)
+    if search is None:
+        return _page(request, None, [], 404)
+    return _page(request, search, store.notices(search.id))
+
+
+@router.post("/suche/{token}/loeschen", response_class=HTMLResponse)
+def delete_search_page(token: str, request: Request, runtime: RuntimeDep):
+    deleted = runtime.search_store().delete(token)
+    return _page(request, None, [], 200 if deleted else 404, deleted=deleted)
