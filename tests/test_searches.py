@@ -342,3 +342,45 @@ def test_tokens_never_reach_the_access_log_or_the_error_log(client, caplog):
     access = [r for r in caplog.records if r.name == "uvicorn.access"]
     assert len(access) == 3 and all("/[redacted]" in r.getMessage() for r in access)
     assert token not in caplog.text and "/searches/[redacted]/feed" in caplog.text
+
+
+# the browser
+
+
+def test_a_person_saves_a_search_follows_it_to_a_new_offer_and_deletes_it(served, plus_model_dir):
+    from browser import browser, running_server, serious_violations
+    with running_server(served, {"KOMMUNE_MATCHER_RELOAD_SECONDS": "0.5"}) as base, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/")
+        page.get_by_label("Berufsbezeichnung").fill(PROFILE["role_title"])
+        page.get_by_label("Was brauchen Sie?").fill(PROFILE["needs"])
+        page.get_by_label("Bundesland").select_option("NW")
+        page.get_by_role("button", name="Angebote finden").click()
+        page.wait_for_selector(".card")
+        results = page.url
+        page.get_by_role("button", name="Suche speichern").click()  # without consent the browser refuses
+        assert page.url == results
+        page.get_by_label("Ich bin einverstanden").check()
+        page.get_by_role("button", name="Suche speichern").click()
+        page.wait_for_selector("h1:has-text('Ihre gespeicherte Suche')")
+        private = page.url
+        assert "/suche/" in private and "Noch keine" in page.inner_text("body")
+        assert PROFILE["needs"] in page.inner_text(".saved-profile")
+        assert serious_violations(page) == []
+
+        swap(served, plus_model_dir)  # a retrain: the service reloads it and computes the new offers
+        deadline = time.time() + 90
+        while NEW_OFFER["title"] not in page.inner_text("body"):
+            assert time.time() < deadline, "the new offer did not appear"
+            time.sleep(0.5)
+            page.reload()
+        assert page.locator(".new-offers li").count() == 1
+        feed_url = page.get_by_role("link", name="/feed").get_attribute("href")
+        feed = ET.fromstring(page.request.get(feed_url).body())
+        assert [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")] == [NEW_OFFER["title"]]
+
+        page.get_by_role("button", name="Suche jetzt löschen").click()
+        page.wait_for_selector("h1:has-text('Ihre Suche ist gelöscht')")
+        assert page.goto(private).status == 404
+        assert "Diese Suche gibt es nicht (mehr)" in page.inner_text("h1")
+        assert page.request.get(feed_url).status == 404
