@@ -66,6 +66,21 @@ def test_an_offer_is_new_once_per_search_and_never_the_baseline(store, offers):
     assert store.record(other.id, [offers["t01"]], "m2", NOW) == 1  # per search: t01 is new for this one
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_workers_computing_the_same_retrain_at_once_store_each_offer_once(backend, tmp_path, offers):
+    url = searches_db(backend, tmp_path)
+    search = SearchStore(url, tmp_path / "k").save(Profile(needs="Beteiligung"), 3, [offers["t01"]], "m1")
+    workers, added = [SearchStore(url, tmp_path / "k") for _ in range(4)], []
+    threads = [threading.Thread(target=lambda w=w: added.append(w.record(search.id, [offers[i] for i in (
+        "t01", "t02", "t03", "t04")], "m2"))) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(added) == [0, 0, 0, 3]
+    assert sorted(n.offer_id for n in workers[0].notices(search.id)) == ["t02", "t03", "t04"]
+
+
 def test_searches_past_their_retention_are_gone_and_purged(store, offers):
     search = store.save(Profile(needs="Beteiligung"), 2, [offers["t01"]], "m1", NOW)
     assert search.expires == NOW + timedelta(days=30)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text, create_engine,
                         delete, insert, inspect, select, update)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -229,12 +230,15 @@ class SearchStore:
 
     @staticmethod
     def _insert_notices(conn, search_id: str, offers: list[Offer], model: str, now: datetime, baseline: bool) -> int:
-        known = set(conn.execute(select(notices.c.offer_id).where(notices.c.search_id == search_id)).scalars())
         rows = [{"search_id": search_id, "offer_id": o.id, "title": o.title, "provider": o.provider, "url": o.url,
-                 "noticed": now, "model": model, "baseline": baseline, "sent": None}
-                for o in offers if o.id not in known]
+                 "noticed": now, "model": model, "baseline": baseline, "sent": None} for o in offers]
+        dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(conn.dialect.name)
+        if dialect is not None:  # an offer noticed before (by this process or another) is skipped by the database
+            statement = (dialect.insert(notices).on_conflict_do_nothing(index_elements=["search_id", "offer_id"])
+                         .returning(notices.c.offer_id))  # a row comes back only when stored (rowcount is -1 here)
+            return sum(len(conn.execute(statement.values(**row)).all()) for row in rows)
         added = 0
-        for row in rows:  # one savepoint each: a row another worker stored meanwhile is skipped, not an error
+        for row in rows:  # any other database: one savepoint per row, a duplicate rolled back alone
             try:
                 with conn.begin_nested():
                     conn.execute(insert(notices).values(**row))
