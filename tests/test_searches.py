@@ -291,6 +291,30 @@ def test_a_search_is_saved_only_on_consent_and_valid_input(client, body, loc, ty
     assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [(loc, type_)]
 
 
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_the_search_operations_answer_as_documented(client, mode):
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+    from test_schemathesis import CHECKS
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    operations = [r.ok() for r in schema.get_all_operations() if r.ok().path.startswith("/searches")]
+    assert len(operations) == 4
+    tried = 0
+    for operation in operations:
+        @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
+        @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def run(case):
+            case.call_and_validate(checks=CHECKS)
+        try:
+            run()
+            tried += 1
+        except Unsatisfiable:  # any text is a token as far as the schema knows: no invalid path to send
+            assert mode == "negative"
+    assert tried == (4 if mode == "positive" else 1)
+
+
 def test_a_huge_body_is_413_as_everywhere(client):
     answer = client.post("/searches", content=b"{" + b" " * (2 * 1024 * 1024) + b"}",
                          headers={"content-type": "application/json"})

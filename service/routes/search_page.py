@@ -25,7 +25,10 @@ CONSENT = {"field": "einwilligung", "label": "Einwilligung", "anchor": "einwilli
 
 async def _posted(request: Request) -> dict[str, list[str]]:
     body = (await request.body()).decode("utf-8", "replace")
-    return parse_qs(body, keep_blank_values=True, max_num_fields=100)
+    try:
+        return parse_qs(body, keep_blank_values=True, max_num_fields=100)
+    except ValueError:  # more fields than any form of ours has: read as an empty form, answered with its errors
+        return {}
 
 
 @router.post("/suche", response_class=HTMLResponse)

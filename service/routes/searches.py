@@ -13,7 +13,8 @@ from .recommendations import BODY_ERRORS
 
 router = APIRouter(prefix="/searches", tags=["searches"])
 PRIVATE = {"Cache-Control": "no-store"}  # a saved search is personal data: no cache keeps it
-NOT_FOUND = {404: {"description": "no saved search with this token (or it expired or was deleted)"}}
+UNAVAILABLE = {503: {"description": "saved searches are not configured here, or their database does not answer"}}
+NOT_FOUND = {404: {"description": "no saved search with this token (or it expired or was deleted)"}, **UNAVAILABLE}
 
 
 def _not_found() -> MatcherInputError:
@@ -34,7 +35,7 @@ def links(request: Request, token: str) -> dict:
             "feed_url": str(request.url_for("search_feed", token=token))}
 
 
-@router.post("", status_code=201, response_model=SearchCreatedOut, responses=BODY_ERRORS)
+@router.post("", status_code=201, response_model=SearchCreatedOut, responses={**BODY_ERRORS, **UNAVAILABLE})
 def save_search(body: SearchIn, request: Request, response: Response, runtime: RuntimeDep) -> SearchCreatedOut:
     """Save a search (consent required): the offers now in its top list count as seen; each offer that enters it
     after a retrain is new once. Returns the private links; the token is shown only here."""
