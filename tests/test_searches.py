@@ -136,6 +136,22 @@ def test_no_database_is_made_before_a_search_is_saved(tmp_path):
     assert not store.exists() and not list(tmp_path.iterdir())
 
 
+def test_the_feed_and_the_digest_escape_what_an_offer_says(store, offers):
+    from dataclasses import replace
+
+    from matcher.alerts import atom_feed, render_digest
+    hostile = replace(offers["t02"], id="t 2/x", title="<script>alert(1)</script> & \x07Ärger")
+    search = store.save(Profile(needs="<b>Beteiligung</b>"), 2, [offers["t01"]], "m1", NOW)
+    store.record(search.id, [hostile], "m2", NOW)
+    feed = ET.fromstring(atom_feed(search, store.notices(search.id), "https://a.example/", "https://a.example/f"))
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "<script>alert(1)</script> & Ärger"  # the bell: not XML, dropped
+    assert entry.find(f"{ATOM}link").get("href") == "https://a.example/offers/t%202%2Fx"
+    digest = render_digest(search, store.notices(search.id), "https://a.example")
+    assert "<script>" not in digest.html and "&lt;script&gt;" in digest.html and "&lt;b&gt;" in digest.html
+    assert digest.subject == "Ein neues passendes Angebot für Ihre gespeicherte Suche"
+
+
 # the service and the CLI
 
 
