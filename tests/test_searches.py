@@ -276,7 +276,7 @@ def test_matcher_alerts_finds_the_new_offers_itself_beside_the_model(served, plu
     swap(served, plus_model_dir)
     done = run_cli("alerts", "--model", served, "--out", tmp_path / "out", "--base-url", "https://angebote.example",
                    check_rc=0)
-    assert done.stdout.startswith("1 saved searches checked against this model, 1 new offers noticed; 1 digests")
+    assert done.stdout.startswith("1 of 1 saved searches computed for this model, 1 new offers noticed; 1 digests")
     text = next((tmp_path / "out").glob("*.txt")).read_text(encoding="utf-8")
     assert f"https://angebote.example/suche/{token}" in text and NEW_OFFER["title"] in text
 

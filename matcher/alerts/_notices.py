@@ -23,7 +23,7 @@ def model_fingerprint(model: MatchModel) -> str:
 def refresh_notices(store: SearchStore, model: MatchModel, now: datetime | None = None) -> dict:
     """Purge expired searches, then note for each search not yet checked against this model the offers of its top
     k it has never been told about. Idempotent: a second run for the same model ranks nothing, and two processes
-    running at once store each notice once. Returns {"purged", "searches", "new"}."""
+    running at once store each notice once. Returns {"purged", "active", "searches" (computed now), "new"}."""
     now = now or utcnow()
     purged = store.purge(now)
     fingerprint = model_fingerprint(model)
@@ -36,4 +36,4 @@ def refresh_notices(store: SearchStore, model: MatchModel, now: datetime | None 
         results = recommend_many(model, [s.profile for s in group], k, today=now.date())
         for search, result in zip(group, results):
             new += store.record(search.id, [rec.offer for rec in result.recommendations], fingerprint, now)
-    return {"purged": purged, "searches": len(pending), "new": new}
+    return {"purged": purged, "active": len(store.active(now)), "searches": len(pending), "new": new}
