@@ -40,7 +40,7 @@ def _report_problem(problem) -> None:
 def cmd_validate(args) -> int:
     from .io import read_catalog
     try:
-        offers, problems = read_catalog(args.catalog)
+        offers, problems = read_catalog(args.catalog, sheet=args.sheet)
     except MatcherInputError as exc:
         offers, problems = [], list(exc.problems)
     if args.format == "json":
@@ -58,7 +58,7 @@ def cmd_train(args) -> int:
     from .io import file_sha256, read_catalog
     from .model import fit_model, read_encodings, save
     try:
-        offers, problems = read_catalog(args.catalog)
+        offers, problems = read_catalog(args.catalog, sheet=args.sheet)
     except MatcherInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_DATA
@@ -118,9 +118,11 @@ def cmd_score(args) -> int:
         from .batch import score_file_spark
         # the executors map the model from its directory (shared storage on a cluster), loaded once per worker
         counts = score_file_spark(args.model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
-                                  master=args.spark_master, staging=args.spark_staging, semantic=args.semantic)
+                                  master=args.spark_master, staging=args.spark_staging, semantic=args.semantic,
+                                  sheet=args.sheet)
     else:
-        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem)
+        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
+                            sheet=args.sheet)
     print(f"scored {counts['records']} profiles into {args.out} ({model.mode} mode); {counts['bad']} bad profiles "
           "skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -131,10 +133,21 @@ def cmd_group(args) -> int:
     model = _load(args.model, args.semantic)
 
     counts = group_file(model, args.teams, args.out, top_k=args.top_k, aggregation=args.aggregation,
-                        on_problem=_report_problem)
+                        on_problem=_report_problem, sheet=args.sheet)
     print(f"recommended for {counts['records']} teams into {args.out} ({model.mode} mode); {counts['bad']} bad "
           "teams skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
+
+
+def cmd_template(args) -> int:
+    from .io import write_template
+    if not str(args.out).lower().endswith(".xlsx"):
+        raise ArgumentError([Problem(("out",), f"the template is an Excel file: --out must end in .xlsx, got "
+                                     f"{args.out!r}", "unknown_format")])
+    write_template(args.out)
+    print(f"template written to {args.out}: fill in one offer per row of the sheet 'Angebote', then run "
+          f"'matcher validate {args.out}'", file=sys.stderr)
+    return OK
 
 
 def cmd_serve(args) -> int:
@@ -159,13 +172,33 @@ def cmd_serve(args) -> int:
     return OK
 
 
+def cmd_alerts(args) -> int:
+    from .alerts import SearchStore, default_locations, refresh_notices, write_digests
+    db, key_file = default_locations(args.model)  # where the service keeps them unless told otherwise
+    store = SearchStore(args.db or db, args.key_file or key_file)
+    model = _load(args.model, args.semantic)
+    counts = {"active": 0, "searches": 0, "new": 0, "purged": 0}
+    written = {"digests": 0, "offers": 0, "without_link": 0}
+    if store.exists():
+        counts = refresh_notices(store, model)
+        written = write_digests(store, args.out, args.base_url)
+    # a summary only: the tokens are in the digests, for their recipients, never on stdout
+    print(f"{counts['searches']} of {counts['active']} saved searches computed for this model, {counts['new']} new "
+          f"offers noticed; {written['digests']} digests ({written['offers']} offers) written to {args.out}; "
+          f"{counts['purged']} expired searches deleted")
+    if written["without_link"]:
+        print(f"warning: {written['without_link']} searches have new offers but their links cannot be rebuilt "
+              "with this key file; they stay unsent", file=sys.stderr)
+    return OK
+
+
 def _demand(args, model):
     """(demand records, profiles, sources) from --profiles and --demand-db; bad profiles are reported."""
     from .coverage import DemandLog, demand_records, gather_demand
     from .io import read_profiles
     profiles, survey, logged, bad = [], None, None, 0
     if args.profiles:
-        for line, profile, problems in read_profiles(args.profiles):
+        for line, profile, problems in read_profiles(args.profiles, sheet=args.sheet):
             _print_problems(problems)
             bad += bool(problems)
             if profile is not None:
@@ -242,6 +275,10 @@ def _code(what: str, codes):
     return check
 
 
+def _sheet_option(p) -> None:
+    p.add_argument("--sheet", help="for an Excel file: the sheet to read (default: its first visible sheet)")
+
+
 def _semantic_switch(p) -> None:
     p.add_argument("--no-semantic", dest="semantic", action="store_false",
                    help="fast mode: rank on the lexical signals alone, with the weights fitted for them; no sentence "
@@ -252,15 +289,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="report problems of a catalog; exit 1 if any record is bad")
+    p = sub.add_parser("validate", help="report problems of a catalog (.jsonl, .csv, .xlsx); exit 1 if any record "
+                                        "is bad")
     p.add_argument("catalog")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    _sheet_option(p)
     p.set_defaults(handler=cmd_validate)
 
-    p = sub.add_parser("train", help="fit a model on a catalog and write it atomically")
+    p = sub.add_parser("train", help="fit a model on a catalog (.jsonl, .csv, .xlsx) and write it atomically")
     p.add_argument("--catalog", required=True)
     p.add_argument("--model", required=True)
+    _sheet_option(p)
     p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("template", help="write the Excel template for a catalog (German headers, dropdowns)")
+    p.add_argument("--out", required=True, help="file to write, e.g. angebote.xlsx")
+    p.set_defaults(handler=cmd_template)
 
     top_k_help = f"number of offers, 1 to {limits.MAX_TOP_K} (default {limits.DEFAULT_TOP_K})"
     p = sub.add_parser("recommend", help="offers for one person")
@@ -276,8 +320,9 @@ def build_parser() -> argparse.ArgumentParser:
     _semantic_switch(p)
     p.set_defaults(handler=cmd_recommend)
 
-    p = sub.add_parser("score", help="batch: offers for every profile of a JSONL or CSV file")
+    p = sub.add_parser("score", help="batch: offers for every profile of a JSONL, CSV or Excel file")
     p.add_argument("profiles")
+    _sheet_option(p)
     p.add_argument("--engine", choices=("local", "spark"), default="local",
                    help="where to score: local (streamed in chunks on this machine) or spark (Apache Spark; "
                         "needs the extra [spark] and Java 17+); both write the same file")
@@ -286,16 +331,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spark-staging", default=None,
                    help="directory every Spark executor can read, for the checked profiles (default: a temp dir)")
     p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
+    p.add_argument("--out", required=True, help="output file, .jsonl, .csv or .xlsx")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     _semantic_switch(p)
     p.set_defaults(handler=cmd_score)
 
     from .teams import AGGREGATIONS, DEFAULT_AGGREGATION
-    p = sub.add_parser("group", help="batch: offers each team of a JSONL file can take up together")
+    p = sub.add_parser("group", help="batch: offers each team of a file can take up together (JSONL; or CSV or "
+                                     "Excel, one member per row with a column 'Team')")
     p.add_argument("teams")
+    _sheet_option(p)
     p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True, help="output file, .jsonl or .csv")
+    p.add_argument("--out", required=True, help="output file, .jsonl, .csv or .xlsx")
     p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
     p.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default=DEFAULT_AGGREGATION,
                    help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
@@ -307,9 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("portfolio", cmd_portfolio, "where one provider's offers sit, which gaps it could fill")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--model", required=True)
-        p.add_argument("--profiles", help="demand: a JSONL or CSV file of profiles (e.g. a survey)")
+        p.add_argument("--profiles", help="demand: a JSONL, CSV or Excel file of profiles (e.g. a survey)")
+        _sheet_option(p)
         p.add_argument("--demand-db", help="demand: the service's demand log, e.g. sqlite:///models/demand.sqlite")
-        p.add_argument("--out", required=True, help="report file: .json, .csv or .html")
+        p.add_argument("--out", required=True, help="report file: .json, .csv, .xlsx or .html")
         if name == "coverage":
             p.add_argument("--field", type=_code("field", FIELDS), help="one field code")
             p.add_argument("--region", type=_code("region", STATES), help="one state code")
@@ -318,6 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--provider", required=True, help="provider name as in the catalog")
         p.set_defaults(handler=handler)
+
+    p = sub.add_parser("alerts", help="after a retrain: each saved search's new offers, one digest per search "
+                                      "(HTML and text, German) for whoever sends mail")
+    p.add_argument("--model", required=True)
+    p.add_argument("--db", help="SQLAlchemy URL of the saved searches (default: sqlite beside the model directory, "
+                                "as the service keeps them)")
+    p.add_argument("--key-file", help="the key the search links are derived from (default: beside the model)")
+    p.add_argument("--out", required=True, help="folder for the digests: <search id>.html and .txt each")
+    p.add_argument("--base-url", default="http://127.0.0.1:8000",
+                   help="the service's public address, for the links in the digests")
+    _semantic_switch(p)
+    p.set_defaults(handler=cmd_alerts)
 
     p = sub.add_parser("serve", help="HTTP service and web page")
     p.add_argument("--model", required=True)

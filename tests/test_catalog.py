@@ -98,11 +98,13 @@ def test_csv_rows_are_reported_by_their_line(tmp_path):
 
 def test_csv_without_required_columns_is_one_clear_problem(tmp_path):
     path = tmp_path / "catalog.csv"
-    path.write_text("id;titel\n1;x\n", encoding="utf-8")
+    path.write_text("id;Titell;Überschrift\n1;x;y\n", encoding="utf-8")
     with pytest.raises(MatcherInputError) as exc:
         read_catalog(path)
     assert exc.value.problems[0].type == "missing_columns"
-    assert "title" in exc.value.problems[0].msg
+    # the contract's name, the German header, and the column the file most likely meant
+    assert "title ('Titel') - did you mean the column 'Titell'?" in exc.value.problems[0].msg
+    assert "provider ('Anbieter')" in exc.value.problems[0].msg
 
 
 @pytest.mark.parametrize("content, type_", [

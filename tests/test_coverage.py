@@ -127,7 +127,7 @@ def test_the_report_finds_a_gap_hidden_in_a_generated_catalog(tmp_path):
 
 def test_coverage_refuses_an_unknown_output_format(tmp_path, tiny_model_dir):
     proc = run_cli("coverage", "--model", tiny_model_dir, "--out", tmp_path / "x.pdf", check_rc=2)
-    assert "output must end in .json, .csv, .html" in proc.stderr
+    assert "output must end in .json, .csv, .xlsx, .html" in proc.stderr
 
 
 def test_markup_and_formulas_in_offer_fields_are_neutralised(tmp_path):

@@ -1,4 +1,4 @@
-"""Batch scoring: profiles (or teams) streamed from a file in chunks, results written as JSON Lines or CSV.
+"""Batch scoring: profiles (or teams) streamed from a file in chunks, results written as JSON Lines, CSV or Excel.
 
 Memory stays flat however long the input is: one chunk is held at a time, and the output goes to a
 temporary file beside the target that replaces it only when the run is complete.
@@ -58,10 +58,12 @@ def run_chunks(records, out_path, columns, handle_chunk, on_problem, progress) -
 
 
 def score_file(model: MatchModel, profiles_path: str | Path, out_path: str | Path, *, top_k: int = 10,
-               on_problem: Callable[[Problem], None] = lambda p: None, progress: bool | None = None) -> dict:
-    """Score every good profile of a file; returns counts {"records": n, "bad": m}."""
+               on_problem: Callable[[Problem], None] = lambda p: None, progress: bool | None = None,
+               sheet: str | None = None) -> dict:
+    """Score every good profile of a file (JSON Lines, CSV or Excel: `sheet`, else its first visible sheet) into
+    .jsonl, .csv or .xlsx; returns counts {"records": n, "bad": m}."""
     top_k = check_top_k(top_k)
-    records = read_profiles(profiles_path)  # file-level problems raise here, before the output is touched
+    records = read_profiles(profiles_path, sheet=sheet)  # file-level problems raise here, before the output is touched
 
     def handle(good, out, writer):
         for text in score_chunk(model, good, top_k, as_csv=writer is not None):
@@ -94,10 +96,11 @@ def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, 
 
 def group_file(model: MatchModel, teams_path: str | Path, out_path: str | Path, *, top_k: int = 10,
                aggregation: str = DEFAULT_AGGREGATION, on_problem: Callable[[Problem], None] = lambda p: None,
-               progress: bool | None = None) -> dict:
-    """Recommend for every good team of a JSONL file; returns counts {"records": n, "bad": m}."""
+               progress: bool | None = None, sheet: str | None = None) -> dict:
+    """Recommend for every good team of a file (JSONL, or a CSV or Excel table of one member per row); returns
+    counts {"records": n, "bad": m}."""
     top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
-    records = read_teams(teams_path)
+    records = read_teams(teams_path, sheet=sheet)
 
     def handle(good, out, writer):
         for _, (team_id, members) in good:

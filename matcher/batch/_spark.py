@@ -27,7 +27,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..core import ArgumentError, MatcherInputError, Problem, Profile, UnavailableError, check_top_k, parse_profile
-from ..io import atomic_output, is_csv, read_profiles, result_to_dict
+from ..io import atomic_output, is_table, read_profiles, result_to_dict
 from ..model import MatchModel, load
 from ..ranking import recommend_many
 from ._local import CHUNK, CSV_COLUMNS, run_chunks, score_chunk
@@ -105,17 +105,18 @@ def session(master: str | None):
 
 def score_file_spark(model: MatchModel | str | Path, profiles_path: str | Path, out_path: str | Path, *,
                      top_k: int = 10, on_problem: Callable[[Problem], None] = lambda p: None,
-                     master: str | None = None, staging: str | Path | None = None, semantic: bool = True) -> dict:
+                     master: str | None = None, staging: str | Path | None = None, semantic: bool = True,
+                     sheet: str | None = None) -> dict:
     """Score every good profile of a file on Spark; returns counts {"records": n, "bad": m} like score_file.
 
     model: a loaded model (broadcast: small catalogs), or its directory, which every executor must be able to
     read (loaded memory-mapped once per worker: any size). semantic=False: the fast mode (`--no-semantic`).
     staging: a directory for the checked profiles that every executor can read (default: a local temp dir).
     """
-    top_k, as_csv = check_top_k(top_k), is_csv(out_path)
+    top_k, as_csv = check_top_k(top_k), is_table(out_path)
     if staging is not None and not Path(staging).is_dir():
         raise ArgumentError([Problem(("spark_staging",), f"{str(staging)!r} is not a directory", "not_found")])
-    records = read_profiles(profiles_path)  # file-level problems raise here, before Spark or the output
+    records = read_profiles(profiles_path, sheet=sheet)  # file-level problems raise here, before Spark or the output
 
     def stage(good, out, _):
         for line, profile in good:

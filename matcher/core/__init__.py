@@ -5,12 +5,12 @@ from ._errors import (ArgumentError, MatcherInputError, ModelLoadError, ModelSav
                       UnavailableError)
 from ._schema import (NEVER_EXPIRES, Offer, Profile, check_top_k, parse_offer, parse_profile, reachable, storable,
                       unknown_code_message)
-from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES, label,
-                        suggest, taxonomy)
+from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES,
+                        code_for, label, suggest, taxonomy)
 
 __all__ = [
     "COSTS", "DATA_DIR", "FIELDS", "FORMATS", "NEVER_EXPIRES", "OFFER_TYPES", "PLANNING_SIDE", "REGIONS", "ROLES",
     "STATES", "ArgumentError", "MatcherInputError", "ModelLoadError", "ModelSaveError", "NotFittedError", "Offer", "Problem",
-    "Profile", "UnavailableError", "check_top_k", "label", "limits", "parse_offer", "parse_profile", "reachable",
+    "Profile", "UnavailableError", "check_top_k", "code_for", "label", "limits", "parse_offer", "parse_profile", "reachable",
     "storable", "suggest", "taxonomy", "unknown_code_message",
 ]

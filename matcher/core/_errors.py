@@ -23,18 +23,32 @@ class Problem:
     loc: where, e.g. (17, "fields", 0) = line 17, fields[0]; ("profile", "region").
     msg: what is wrong, what was expected and what came in.
     type: stable slug for programs: "unknown_code", "duplicate_id", "empty", "too_long", ...
+    sheet: the worksheet of an Excel file; loc then starts with the row number and the column header as written.
     """
 
     loc: tuple[str | int, ...]
     msg: str
     type: str
+    sheet: str | None = None
 
     def to_dict(self) -> dict:
-        return {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+        out = {"loc": list(self.loc), "msg": self.msg, "type": self.type}
+        return {**out, "sheet": self.sheet} if self.sheet is not None else out
 
     def __str__(self) -> str:
-        where = _render_loc(self.loc)
+        where = _render_sheet_loc(self.sheet, self.loc) if self.sheet is not None else _render_loc(self.loc)
         return f"{where}: {self.msg}" if where else self.msg
+
+
+def _render_sheet_loc(sheet: str, loc: tuple[str | int, ...]) -> str:
+    """("Angebote", (17, "Handlungsfelder", 0)) -> "sheet 'Angebote', row 17, column 'Handlungsfelder' [0]"."""
+    parts = [f"sheet {sheet!r}"]
+    if loc and isinstance(loc[0], int):
+        parts.append(f"row {loc[0]}")
+        loc = loc[1:]
+    if loc:
+        parts.append(f"column {loc[0]!r}" + "".join(f" [{p}]" for p in loc[1:]))
+    return ", ".join(parts)
 
 
 def _render_loc(loc: tuple[str | int, ...]) -> str:

@@ -212,7 +212,8 @@ class _Checker:
             text = str(value).strip()
             return date.fromisoformat(text) if len(text) <= 10 else datetime.fromisoformat(text).date()
         except ValueError:
-            self.problems.append(Problem((*self.loc, key), f"{key} must be an ISO date like 2027-06-30, got {value!r}",
+            self.problems.append(Problem((*self.loc, key), f"{key} must be a date like 2027-06-30 (in a table also 30.06.2027), "
+                                         f"got {value!r}",
                                          "invalid_date"))
             return None
 

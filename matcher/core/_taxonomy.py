@@ -50,13 +50,21 @@ def _fold(text: str) -> str:
 def _alias_table(kind: str, codes: tuple[str, ...]) -> dict[str, str]:
     """Folded spelling -> code, from codes, labels and aliases of the taxonomy."""
     table = {_fold(code): code for code in codes}
+    if "bund" in codes:
+        table.update(bundesweit="bund", deutschlandweit="bund")
     section = taxonomy().get(kind, {})
     for code in codes:
         entry = section.get(code, {})
-        for alias in [entry.get("label", "")] + entry.get("aliases", []):
+        for alias in [entry.get("label", ""), entry.get("plural", "")] + entry.get("aliases", []):
             if alias:
                 table.setdefault(_fold(alias), code)
     return table
+
+
+def code_for(value: str, kind: str, codes: tuple[str, ...]) -> str | None:
+    """The code a spelling names exactly: the code, its German label or an alias ("Prävention", "NRW",
+    "Fachkräfte", "bundesweit"), in any case; None otherwise (then `suggest` may offer a near miss)."""
+    return _alias_table(kind, codes).get(_fold(str(value)))
 
 
 def suggest(value: str, kind: str, codes: tuple[str, ...]) -> str | None:

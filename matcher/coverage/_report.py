@@ -1,4 +1,4 @@
-"""Coverage and portfolio reports on disk: JSON for scripts, CSV for Excel, self-contained German HTML."""
+"""Coverage and portfolio reports on disk: JSON for scripts, CSV or an Excel workbook, self-contained German HTML."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +13,7 @@ from ..io import atomic_output, safe_cell
 from ._gaps import INDICATIVE_RULE, CoverageReport
 from ._portfolio import Portfolio
 
-FORMATS = (".json", ".csv", ".html")
+FORMATS = (".json", ".csv", ".xlsx", ".html")
 COVERAGE_COLUMNS = ("field", "role", "offers", "supply_explicit", "supply_open", "supply", "supply_share", "demand",
                     "demand_share", "demand_low", "demand_high", "gap", "underserved", "status", "to_settle",
                     "reference_share", "reference_gap")
@@ -99,10 +99,10 @@ def coverage_rows(report: CoverageReport):
 
 
 def write_coverage(report: CoverageReport, path: str | Path) -> Path:
-    """Write the report as .json, .csv or .html (by the file's suffix), atomically."""
+    """Write the report as .json, .csv, .xlsx or .html (by the file's suffix), atomically."""
     suffix = check_output(path)
-    if suffix == ".csv":
-        with atomic_output(path, COVERAGE_COLUMNS) as (_, writer):
+    if suffix in (".csv", ".xlsx"):
+        with atomic_output(path, COVERAGE_COLUMNS, sheet="Abdeckung") as (_, writer):
             for row in coverage_rows(report):
                 writer.writerow([safe_cell(v) for v in row])
         return Path(path)
@@ -118,8 +118,9 @@ def write_coverage(report: CoverageReport, path: str | Path) -> Path:
 
 def write_portfolio(result: Portfolio, report: CoverageReport, path: str | Path) -> Path:
     suffix = check_output(path)
-    if suffix == ".csv":
-        with atomic_output(path, ("field", "role", "provider_offers", "catalog_offers")) as (_, writer):
+    if suffix in (".csv", ".xlsx"):
+        columns = ("field", "role", "provider_offers", "catalog_offers")
+        with atomic_output(path, columns, sheet="Portfolio") as (_, writer):
             for f in FIELDS:
                 for r in (*ROLES, "alle"):
                     writer.writerow([f, r, result.table[f][r], result.catalog_table[f][r]])

@@ -5,20 +5,25 @@ import hashlib
 from pathlib import Path
 
 from ..core import Offer, Problem, parse_offer
-from ._records import csv_columns, file_error, open_records
+from ._columns import OFFER_HEADERS
+from ._records import file_error, open_records
 
 REQUIRED_COLUMNS = ("id", "title", "description", "provider", "fields", "offer_type", "format", "region", "cost")
 
 
-def read_catalog(path: str | Path) -> tuple[list[Offer], list[Problem]]:
-    """Good offers and the problems of the bad records; raises MatcherInputError only for file-level problems."""
-    kind, records = open_records(path)
-    if kind == "csv":
-        columns = csv_columns(path)
-        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+def read_catalog(path: str | Path, *, sheet: str | None = None) -> tuple[list[Offer], list[Problem]]:
+    """Good offers and the problems of the bad records; raises MatcherInputError only for file-level problems.
+
+    JSON Lines, CSV or Excel (the first visible sheet, or `sheet`); table files may use German headers
+    (Titel, Beschreibung, Anbieter, ...) and German labels as values.
+    """
+    records = open_records(path, sheet=sheet, names=OFFER_HEADERS)
+    if records.columns:
+        missing = records.columns.lacking(REQUIRED_COLUMNS, OFFER_HEADERS)
         if missing:
-            raise file_error(f"CSV header lacks the columns {', '.join(missing)}; found: {', '.join(columns)}",
-                             "missing_columns")
+            where = f"sheet {records.columns.sheet!r}" if records.columns.sheet else "CSV header"
+            raise file_error(f"{where} lacks the columns {'; '.join(missing)}; found: "
+                             f"{', '.join(records.columns.key_of)}", "missing_columns")
     offers: list[Offer] = []
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
@@ -28,16 +33,18 @@ def read_catalog(path: str | Path) -> tuple[list[Offer], list[Problem]]:
             continue
         offer, found = parse_offer(raw, (line,))
         if found:
-            problems.extend(found)
+            problems.extend(map(records.located, found))
             continue
         if offer.id in first_line:
-            problems.append(Problem((line, "id"), f"duplicate id {offer.id!r}: first on line {first_line[offer.id]}, "
-                                    f"again on line {line}", "duplicate_id"))
+            unit = "row" if records.kind == "xlsx" else "line"
+            problems.append(records.located(Problem(
+                (line, "id"), f"duplicate id {offer.id!r}: first on {unit} {first_line[offer.id]}, again on {unit} "
+                f"{line}", "duplicate_id")))
             continue
         first_line[offer.id] = line
         offers.append(offer)
     if not offers and not problems:
-        problems.append(Problem((), "file holds no records", "empty_file"))
+        problems.append(records.located(Problem((), "file holds no records", "empty_file")))
     return offers, problems
 
 

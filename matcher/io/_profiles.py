@@ -7,22 +7,65 @@ from pathlib import Path
 
 from ..core import MatcherInputError, Problem, Profile, parse_profile
 from ..teams import check_members
+from ._columns import PROFILE_HEADERS
 from ._records import open_records
 
 
-def read_profiles(path: str | Path) -> Iterator[tuple[int, Profile | None, list[Problem]]]:
-    """(line, profile, []) per good profile and (line, None, problems) per bad one.
+def read_profiles(path: str | Path, *, sheet: str | None = None) -> Iterator[tuple[int, Profile | None,
+                                                                                     list[Problem]]]:
+    """(line, profile, []) per good profile and (line, None, problems) per bad one: JSON Lines, CSV or Excel (the
+    first visible sheet, or `sheet`), table files with German headers (Bedarf, Rolle, Funktion, ...) too.
 
     File-level problems raise MatcherInputError at the call, before any record is read.
     """
-    _, records = open_records(path)
+    records = open_records(path, sheet=sheet, names=PROFILE_HEADERS)
     return _parse(records, lambda raw, line: parse_profile(raw, (line,)))
 
 
-def read_teams(path: str | Path) -> Iterator[tuple[int, tuple | None, list[Problem]]]:
-    """(line, (team id, members), []) per good team of a JSONL file {"id", "members": [profile, ...]}."""
-    _, records = open_records(path)
-    return _parse(records, _parse_team)
+def read_teams(path: str | Path, *, sheet: str | None = None) -> Iterator[tuple[int, tuple | None, list[Problem]]]:
+    """(line, (team id, members), []) per good team: of a JSONL file {"id", "members": [profile, ...]}, or of a
+    CSV or Excel table with one member per row and the team in a column `team` ("Team", "Kommune"), in the
+    order teams first appear (the line is the team's first row; a member's problems name its own row)."""
+    records = open_records(path, sheet=sheet, names={**PROFILE_HEADERS, "team": TEAM_HEADERS})
+    if records.columns is None:
+        return _parse(records, _parse_team)
+    if "team" not in records.columns.keys:
+        where = f"sheet {records.columns.sheet!r}" if records.columns.sheet else "CSV header"
+        raise MatcherInputError([records.located(Problem(
+            (), f"{where} lacks the column team ('Team'): one member per row, the team's name in that column",
+            "missing_columns"))])
+    return _team_rows(records)
+
+
+TEAM_HEADERS = ("Team", "Gruppe", "Kommune", "Team-ID")
+
+
+def _team_rows(records):
+    """Member rows gathered into teams, in the order teams first appear."""
+    teams: dict[str, tuple[int, list, list]] = {}  # team -> (first row, members, problems)
+    for line, raw, problem in records:
+        if problem:
+            yield line, None, [problem]
+            continue
+        team = raw.pop("team", None)
+        team = str(team).strip() if team is not None else ""
+        if not team:
+            yield line, None, [records.located(Problem((line, "team"), "team is missing: name the member's team",
+                                                       "missing"))]
+            continue
+        first, members, problems = teams.setdefault(team, (line, [], []))
+        try:
+            members.append(parse_profile(raw, (line,)))
+        except MatcherInputError as exc:
+            problems.extend(records.located(p) for p in exc.problems)
+    for team, (line, members, problems) in teams.items():
+        if not problems:
+            try:
+                check_members(members)
+            except MatcherInputError as exc:
+                problems = [records.located(replace(p, loc=(line, "team"), msg=f"team {team!r}: {p.msg}"))
+                            for p in exc.problems]
+        yield (line, None, problems) if problems else (line, (team, members), [])
 
 
 def _parse_team(raw: dict, line: int):
@@ -55,4 +98,4 @@ def _parse(records, parse: Callable):
         try:
             yield line, parse(raw, line), []
         except MatcherInputError as exc:
-            yield line, None, list(exc.problems)
+            yield line, None, [records.located(p) for p in exc.problems]

@@ -1,6 +1,6 @@
-"""Streaming record files: JSON Lines or CSV (comma, semicolon or tab; UTF-8 with or without BOM).
+"""Streaming record files: JSON Lines, CSV (comma, semicolon or tab; UTF-8 with or without BOM) or Excel (.xlsx).
 
-Files are read line by line, so a file of any length is read in flat memory. A problem with the file as a
+Files are read line by line (row by row), so a file of any length is read in flat memory. A problem with the file as a
 whole (missing, empty, binary, wrong encoding, bad header) raises MatcherInputError with one sentence;
 a problem with one record is yielded with its line number, and reading goes on.
 """
@@ -10,9 +10,12 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import MatcherInputError, Problem
+from ._columns import Columns, header_count
+from ._xlsx import is_workbook, xlsx_records
 
 _PEEK = 65536
 csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are fine; the checks on each field set the limits
@@ -60,8 +63,26 @@ def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
                     yield number, None
 
 
-def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None, Problem | None]]]:
-    """("jsonl" or "csv", iterator of (line, raw record, None) or (line, None, problem)).
+@dataclass
+class Records:
+    """The records of one file: iterate for (line or row, raw record, None) or (line, None, problem)."""
+
+    kind: str  # "jsonl", "csv" or "xlsx"
+    rows: Iterator[tuple[int, dict | None, Problem | None]]
+    columns: Columns | None = None  # the header of a table file
+
+    def __iter__(self):
+        return self.rows
+
+    def located(self, problem: Problem) -> Problem:
+        """A problem of a record, with its column named as the file names it (and the sheet of a workbook)."""
+        return self.columns.located(problem) if self.columns else problem
+
+
+def open_records(path: str | Path, *, sheet: str | None = None,
+                 names: dict[str, tuple[str, ...]] | None = None) -> Records:
+    """The records of a file, with the keys of the data contract: the columns of a table file are read by
+    `names` (contract key -> German headers), their labels as codes.
 
     The file-level checks run before this returns, so a caller can report them before any record.
     """
@@ -75,15 +96,35 @@ def open_records(path: str | Path) -> tuple[str, Iterator[tuple[int, dict | None
         raise file_error(f"{str(path)!r} is a directory, not a file", "file_unreadable") from None
     except OSError as exc:
         raise file_error(f"file {str(path)!r} cannot be read: {exc.strerror}", "file_unreadable") from None
+    if is_workbook(path, head):
+        if not head:
+            raise file_error(f"file {str(path)!r} is empty", "empty_file")
+        title, headers, rows = xlsx_records(path, head, sheet, header_count(names))
+        return _table("xlsx", headers, rows, names, title)
+    if sheet is not None:
+        raise file_error(f"--sheet {sheet!r} given, but {str(path)!r} is not an Excel workbook", "wrong_format")
     _check_start(path, head)
     text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
     if _is_jsonl(path, text):
         if _one_json_array(text):
             raise file_error("file is one JSON array; expected JSON Lines (one JSON object per line)",
                              "wrong_format")
-        return "jsonl", _jsonl_records(path)
+        return Records("jsonl", _jsonl_records(path))
     header = next((line for line in text.splitlines() if line.strip()), "")
-    return "csv", _csv_records(path, _delimiter(header))
+    return _table("csv", csv_columns(path), _csv_records(path, _delimiter(header)), names)
+
+
+def _table(kind: str, headers: list[str], rows, names, sheet: str | None = None) -> Records:
+    try:
+        columns = Columns.read(headers, names, sheet)
+    except ValueError as exc:
+        where = f"sheet {sheet!r}" if sheet else "CSV header"
+        raise file_error(f"{where}: {exc}", "wrong_format") from None
+
+    def contract_rows():
+        for line, raw, problem in rows:
+            yield (line, None, columns.located(problem)) if problem else (line, columns.record(raw), None)
+    return Records(kind, contract_rows(), columns)
 
 
 def _one_json_array(text: str) -> bool:

@@ -17,7 +17,7 @@ def _value(raw: dict, keys: tuple[str, ...]):
 def read_reference_roles(path: str | Path) -> dict[str, float]:
     """{role: count}; every bad record is reported (MatcherInputError with line and field), since a mix with a
     role left out would shift every share."""
-    _, records = open_records(path)
+    records = open_records(path)
     mix: dict[str, float] = {}
     problems = []
     for line, raw, problem in records:

@@ -1,19 +1,33 @@
 """The German page for providers and coordinating bodies: underserved roles per field, and one's own portfolio."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from matcher import FIELDS, ROLES, STATES
 from matcher.core import taxonomy
 from matcher.coverage import INDICATIVE_RULE, coverage_report
+from matcher.io import template_bytes
 
 from ..deps import ModelDep, RuntimeDep
 from ..forms import MESSAGES, find_portfolio, templates
 
 router = APIRouter(include_in_schema=False)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@lru_cache(maxsize=1)
+def _template() -> bytes:
+    return template_bytes()  # the same for every request: made once
+
+
+@router.get("/vorlage/angebote.xlsx")
+def catalog_template() -> Response:
+    return Response(_template(), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="angebote.xlsx"'})
 
 
 @router.get("/anbieter", response_class=HTMLResponse)
