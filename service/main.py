@@ -15,14 +15,15 @@ from .admission import Admission
 from .draining import Drain
 from .headers import SecurityHeaders
 from .middleware import BodyLimit
-from .routes import (actor_page, coverage, offers, ops, provider_page, providers, recommendations, search_page, searches,
-                     team_page)
+from .routes import (actor_page, coverage, offers, ops, provider_page, providers, recommendations, search_page,
+                     searches, team_page)
 from .runtime import Runtime
 from .settings import Settings
 
 DESCRIPTION = "Support offers for municipal actors, explained.\n\nLimits: " + "; ".join(
     lim.help for lim in limits.LIMITS) + "."
-ROUTERS = (ops, recommendations, offers, coverage, providers, searches, actor_page, team_page, provider_page, search_page)
+ROUTERS = (ops, recommendations, offers, coverage, providers, searches, actor_page, team_page, provider_page,
+           search_page)
 
 
 def create_app(model: MatchModel | None = None, settings: Settings | None = None) -> FastAPI:

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
-from matcher import GroupResult, MatchModel, Problem, Profile, Result, UnavailableError, load, read_profiles, recommend_group
+from matcher import (GroupResult, MatchModel, Problem, Profile, Result, UnavailableError, load, read_profiles,
+                     recommend_group)
 from matcher.alerts import SavedSearch, SearchStore, model_fingerprint, refresh_notices
 from matcher.coverage import DemandLog, demand_records, gather_demand
 from matcher.ranking import CachedRecommender

@@ -337,7 +337,8 @@ def test_a_huge_body_is_413_as_everywhere(client):
     assert answer.status_code == 413 and answer.json()["detail"][0]["type"] == "too_large"
 
 
-@pytest.mark.parametrize("token", ["Qz9", "A" * 43, "%C3%A4", "A" * 3000], ids=["short", "same-shape", "non-ascii", "long"])
+@pytest.mark.parametrize("token", ["Qz9", "A" * 43, "%C3%A4", "A" * 3000],
+                         ids=["short", "same-shape", "non-ascii", "long"])
 def test_unknown_tokens_are_404_alike_and_never_echoed(client, token):
     for method, path in (("GET", f"/searches/{token}"), ("GET", f"/searches/{token}/feed"),
                          ("DELETE", f"/searches/{token}"), ("GET", f"/suche/{token}")):

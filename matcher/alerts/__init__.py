@@ -7,7 +7,7 @@ from ._store import Notice, SavedSearch, SearchStore, default_locations, metadat
 from ._tokens import load_key, token_hash
 
 __all__ = [
-    "Digest", "Notice", "SavedSearch", "SearchStore", "atom_feed", "default_locations", "describe", "load_key", "metadata",
-    "model_fingerprint", "refresh_notices", "render_digest", "search_links", "token_hash", "utcnow",
+    "Digest", "Notice", "SavedSearch", "SearchStore", "atom_feed", "default_locations", "describe", "load_key",
+    "metadata", "model_fingerprint", "refresh_notices", "render_digest", "search_links", "token_hash", "utcnow",
     "write_digests",
 ]
