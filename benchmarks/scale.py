@@ -172,11 +172,28 @@ def real_encoder_row(work: Path, people_n: int) -> dict:
     offers, people = synthetic.catalog(300), synthetic.profiles(people_n)
     catalog = synthetic.write_jsonl(work / "real-catalog.jsonl", offers)
     profiles = synthetic.write_jsonl(work / "real-profiles.jsonl", people)
+    update = synthetic.write_jsonl(work / "real-update.jsonl", synthetic.changed(offers, 0.01))
     queries, passages = encoder_throughput(offers, people)
     train, _, _ = timed([*MATCHER, "train", "--catalog", catalog, "--model", work / "real-model"])
     batch, rss, _ = timed([*MATCHER, "score", profiles, "--model", work / "real-model", "--out", work / "real.jsonl"])
+    upd, _, said = timed([*MATCHER, "train", "--catalog", update, "--model", work / "real-model"])
     return {"queries": queries, "passages": passages, "train": train, "train_offers": len(offers) / train,
-            "batch": people_n / batch, "batch_rss": rss, "profiles": people_n}
+            "batch": people_n / batch, "batch_rss": rss, "profiles": people_n, "update": upd,
+            "update_said": said.strip()}
+
+
+def flat_memory(work: Path, sizes=(1_000, 30_000), n_offers: int = 300) -> list[tuple[int, float, float]]:
+    """(profiles, seconds, peak RSS MiB) of `score --no-semantic` on growing profile files: memory stays flat."""
+    catalog = synthetic.write_jsonl(work / "flat-catalog.jsonl", synthetic.catalog(n_offers))
+    model = work / "flat-model"
+    timed([*STANDIN, "train", "--catalog", catalog, "--model", model])
+    out = []
+    for n in sizes:
+        profiles = synthetic.write_jsonl(work / f"flat-{n}.jsonl", synthetic.profiles(n))
+        seconds, rss, _ = timed([*STANDIN, "score", profiles, "--model", model, "--out", work / "flat.jsonl",
+                                 "--no-semantic"])
+        out.append((n, seconds, rss))
+    return out
 
 
 def table(rows: list[dict], real: dict, spark: bool) -> str:
@@ -213,7 +230,17 @@ def table(rows: list[dict], real: dict, spark: bool) -> str:
               f"| `matcher score`, profiles/s | {real['batch']:.1f} | {real['queries']:.1f} queries/s | "
               f"**{real['batch'] / real['queries']:.2f}** (target >= 0.8) |",
               f"| `matcher train`, offers/s | {real['train_offers']:.1f} | {real['passages']:.1f} passages/s | "
-              f"**{real['train_offers'] / real['passages']:.2f}** (target >= 0.8) |"]
+              f"**{real['train_offers'] / real['passages']:.2f}** (target >= 0.8) |",
+              f"| update train, 1 % of offers changed, s | {real['update']:.1f} | full train {real['train']:.1f} s | "
+              f"**{real['update'] / real['train']:.0%}** of full (target < 10 %) |",
+              "", f"Update train with the real encoder, as `train` reported it: {real['update_said']}"]
+    return "\n".join(lines)
+
+
+def flat_table(flat: list[tuple[int, float, float]]) -> str:
+    lines = ["`matcher score --no-semantic` on growing profile files (300 offers, stand-in model):", "",
+             "| profiles | profiles/s | peak RSS, MiB |", "|---|---|---|"]
+    lines += [f"| {n:,} | {n / seconds:.0f} | {rss:.0f} |" for n, seconds, rss in flat]
     return "\n".join(lines)
 
 
@@ -247,6 +274,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="profiles scored at 100,000 offers")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--spark", action="store_true", help="add the Spark engine (local[2]) rows")
+    parser.add_argument("--flat", default="1000,30000", help="profile file lengths for the flat-memory rows")
     args = parser.parse_args()
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
@@ -254,7 +282,8 @@ def main() -> None:
         rows = [measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark)
                 for n in args.sizes.split(",")]
         real = real_encoder_row(work, min(args.profiles, 100))
-    text = table(rows, real, args.spark)
+        flat = flat_memory(work, tuple(int(n) for n in args.flat.split(",")))
+    text = table(rows, real, args.spark) + "\n\n" + flat_table(flat)
     text += "\n\nUpdate train, as `train` reported it: " + "; ".join(f"{r['offers']:,}: {r['update_said']}" for r in rows)
     text += f"\n\nRun took {time.time() - started:.0f} s with `{' '.join(sys.argv[1:]) or 'defaults'}`."
     plot(rows, HERE / "scale.png")
