@@ -129,3 +129,24 @@ def test_the_classifier_survives_joblib(classifier, tmp_path):
     loaded = joblib.load(tmp_path / "roles.joblib")
     titles = ["Landrätin", "Ortsvorsteherin", "Erzieherin"]
     assert loaded.guess(titles) == classifier.guess(titles)
+
+
+def test_probabilities_without_scikit_learn_s_checks_are_its_own_bit_for_bit(classifier, tiny_model):
+    import numpy as np
+    from scipy import sparse
+    from matcher.model._fields import field_features
+    from matcher.model._linear import logistic_proba
+    titles = [r.title for r in read_labeled_titles(HELDOUT)] + ["", "Sachbearbeiterin (m/w/d) im Ordnungsamt", "x" * 300]
+    features = sparse.hstack([v.transform(titles) for v in (classifier.chars_, classifier.words_,
+                                                             classifier.heads_)]).tocsr()
+    assert (classifier._features(titles) != features).nnz == 0
+    assert np.array_equal(classifier.predict_proba(titles), classifier.model_.predict_proba(features))
+    if classifier.second_ is not None:
+        assert np.array_equal(logistic_proba(classifier.second_, features), classifier.second_.predict_proba(features))
+    # the field classifier: one-vs-rest over the needs' words and embeddings
+    needs = ["Jugendliche an der Planung beteiligen", "Drogen im Stadtteil", "", "Klimaanpassung und Hitze"]
+    words, _ = tiny_model.vectorizer.transform(needs)
+    embeddings = tiny_model.encoder.encode_queries(needs) if tiny_model.encoder is not None else None
+    fields = tiny_model.fields
+    X = field_features(words, embeddings if fields.uses_embeddings_ else None, fields.embedding_weight)
+    assert np.array_equal(fields.predict_proba(words, embeddings), fields.model_.predict_proba(X))

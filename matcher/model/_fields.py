@@ -11,6 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
 from ..core import FIELDS, NotFittedError
+from ._linear import one_vs_rest_proba
 
 
 def field_features(words: sparse.csr_matrix, embeddings: np.ndarray | None, embedding_weight: float):
@@ -39,7 +40,7 @@ class FieldClassifier:
         if self.uses_embeddings_ and embeddings is None:
             # the encoder failed after training: its columns count as zero
             embeddings = np.zeros((words.shape[0], self.model_.estimators_[0].coef_.shape[1] - words.shape[1]))
-        return self.model_.predict_proba(field_features(words, embeddings, self.embedding_weight))
+        return one_vs_rest_proba(self.model_, field_features(words, embeddings, self.embedding_weight))
 
     def read_fields(self, proba_row: np.ndarray) -> tuple[str, ...]:
         """Fields at or above the threshold, most likely first; at least the most likely one."""

@@ -18,7 +18,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..core import DATA_DIR, ROLES, NotFittedError, taxonomy
-from ..text import StemAnalyzer, build_lexicon, normalize, normalize_for_chars
+from ..text import StemAnalyzer, build_lexicon, normalize, normalize_for_chars, tfidf
+from ._linear import logistic_proba
 
 JOB_TITLES = DATA_DIR / "job_titles.csv"
 _NONE = ""  # the second-role class of titles with a single role
@@ -139,16 +140,16 @@ class RoleClassifier:
     def _features(self, titles: list[str]):
         if not hasattr(self, "model_"):
             raise NotFittedError("This RoleClassifier is not fitted yet; call fit with labeled job titles first.")
-        return sparse.hstack([v.transform(titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
+        return sparse.hstack([tfidf(v, titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
 
     def predict_proba(self, titles: list[str]) -> np.ndarray:
-        return self.model_.predict_proba(self._features(titles))
+        return logistic_proba(self.model_, self._features(titles))
 
     def guess(self, titles: list[str]) -> list[RoleGuess]:
         features = self._features(titles)
-        seconds = self.second_.predict_proba(features) if self.second_ is not None else None
+        seconds = logistic_proba(self.second_, features) if self.second_ is not None else None
         out = []
-        for i, row in enumerate(self.model_.predict_proba(features)):
+        for i, row in enumerate(logistic_proba(self.model_, features)):
             best = int(np.argmax(row))
             confidence = float(row[best])
             role = str(self.classes_[best])
