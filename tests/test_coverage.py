@@ -100,12 +100,18 @@ def hidden_gap_catalog(path):
     path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
 
 
-def test_the_report_finds_a_gap_hidden_in_a_generated_catalog(tmp_path):
-    from matcher.core import ROLES
+def hidden_gap_model(tmp_path):
+    """A model trained by the CLI on the generated catalog with a gap hidden in it."""
     catalog = tmp_path / "catalog.jsonl"
     hidden_gap_catalog(catalog)
     model_dir = tmp_path / "m"
     run_cli("train", "--catalog", catalog, "--model", model_dir, check_rc=0)
+    return model_dir
+
+
+def test_the_report_finds_a_gap_hidden_in_a_generated_catalog(tmp_path):
+    from matcher.core import ROLES
+    model_dir = hidden_gap_model(tmp_path)
     profiles = tmp_path / "survey.jsonl"
     people = [{"id": f"{role}{i}", "role": role, "fields": ["klima"], "needs": "Klimaschutz in der Kommune"}
               for role in ROLES for i in range(8)]

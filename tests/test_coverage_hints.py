@@ -12,7 +12,7 @@ from matcher.core import MatcherInputError, ROLES
 from matcher.io import read_reference_roles
 
 from conftest import run_cli
-from test_coverage import TODAY, demand, hidden_gap_catalog, offer
+from test_coverage import TODAY, demand, hidden_gap_model, offer
 
 
 def test_two_of_nine_against_a_tenth_of_the_supply_is_indicative_and_four_more_would_settle_it():
@@ -110,10 +110,7 @@ def test_a_bad_reference_file_names_the_line_and_the_field(tmp_path, text, expec
 
 
 def test_coverage_cli_writes_hints_and_the_reference_view_in_every_format(tmp_path):
-    catalog = tmp_path / "catalog.jsonl"
-    hidden_gap_catalog(catalog)
-    model_dir = tmp_path / "m"
-    run_cli("train", "--catalog", catalog, "--model", model_dir, check_rc=0)
+    model_dir = hidden_gap_model(tmp_path)
     profiles = tmp_path / "survey.jsonl"
     people = [{"id": f"p{i}", "role": "fachkraft", "fields": ["klima"], "needs": "Klimaschutz"} for i in range(5)]
     people += [{"id": "r1", "role": "politik", "fields": ["klima"], "needs": "Klimaschutz im Rat"},
