@@ -2,8 +2,6 @@
 text and HTML. Each carries the recipient's own private link (to see and delete the search) and its feed."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +10,7 @@ from urllib.parse import quote
 from jinja2 import Environment
 
 from ..core import label
+from ..io import atomic_output
 from ._store import Notice, SavedSearch, SearchStore, utcnow
 
 
@@ -95,14 +94,8 @@ def render_digest(search: SavedSearch, notices: list[Notice], base_url: str) -> 
 
 def _write_private(path: Path, text: str) -> None:
     """Replace `path` whole or not at all, readable by its owner only: a digest holds a secret link."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path, (), private=True) as (out, _):
+        out.write(text)
 
 
 def write_digests(store: SearchStore, out_dir: str | Path, base_url: str, now: datetime | None = None) -> dict:

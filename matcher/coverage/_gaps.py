@@ -135,10 +135,18 @@ def requests_to_settle(demand: int, demand_total: int, supply_share: float) -> i
     coming at the current shares (the role's share of them stays demand / demand_total); None when no number
     up to MAX_TO_SETTLE would."""
     share = demand / demand_total
-    for more in range(MAX_TO_SETTLE + 1):
-        if is_underserved(demand + more, (demand + more) / share, supply_share):
-            return more
-    return None
+
+    def settles(more: int) -> bool:
+        return is_underserved(demand + more, (demand + more) / share, supply_share)
+
+    if not settles(MAX_TO_SETTLE):
+        return None
+    # at a fixed share the Wilson lower bound only rises with the sample: the smallest `more` by bisection
+    unsettled, settled = -1, MAX_TO_SETTLE
+    while settled - unsettled > 1:
+        middle = (unsettled + settled) // 2
+        unsettled, settled = (unsettled, middle) if settles(middle) else (middle, settled)
+    return settled
 
 
 # HIGH LEVEL

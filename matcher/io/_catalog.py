@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..core import Offer, Problem, parse_offer
 from ._columns import OFFER_HEADERS
-from ._records import file_error, open_records
+from ._file_error import file_error
+from ._records import open_records
 
 REQUIRED_COLUMNS = ("id", "title", "description", "provider", "fields", "offer_type", "format", "region", "cost")
 
@@ -21,8 +22,7 @@ def read_catalog(path: str | Path, *, sheet: str | None = None) -> tuple[list[Of
     if records.columns:
         missing = records.columns.lacking(REQUIRED_COLUMNS, OFFER_HEADERS)
         if missing:
-            where = f"sheet {records.columns.sheet!r}" if records.columns.sheet else "CSV header"
-            raise file_error(f"{where} lacks the columns {'; '.join(missing)}; found: "
+            raise file_error(f"{records.columns.where} lacks the columns {'; '.join(missing)}; found: "
                              f"{', '.join(records.columns.key_of)}", "missing_columns")
     offers: list[Offer] = []
     problems: list[Problem] = []

@@ -54,6 +54,11 @@ def header_count(names: dict[str, tuple[str, ...]] | None):
     return lambda cells: sum(bool(c) and _header_key(c) in known for c in cells)
 
 
+def header_place(sheet: str | None) -> str:
+    """Where a table's header is, for messages: "sheet 'Angebote'" or "CSV header"."""
+    return f"sheet {sheet!r}" if sheet is not None else "CSV header"
+
+
 @dataclass(frozen=True)
 class Columns:
     """The header of one table file: which column holds which contract key."""
@@ -78,6 +83,10 @@ class Columns:
     @property
     def keys(self) -> set[str]:
         return set(self.key_of.values())
+
+    @property
+    def where(self) -> str:
+        return header_place(self.sheet)
 
     def header_of(self, key: str) -> str:
         return next((h for h, k in self.key_of.items() if k == key), key)

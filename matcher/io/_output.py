@@ -34,10 +34,11 @@ def is_table(path: str | Path) -> bool:
 
 
 @contextmanager
-def atomic_output(out_path: str | Path, columns: tuple[str, ...], sheet: str = "Ergebnisse", binary: bool = False):
+def atomic_output(out_path: str | Path, columns: tuple[str, ...], sheet: str = "Ergebnisse", binary: bool = False,
+                  private: bool = False):
     """(file, csv writer or None): JSON Lines, or for .csv semicolon-separated UTF-8 with BOM as Excel reads it;
     for .xlsx the same rows, turned into a workbook (one sheet, header frozen, filters on) when the block ends.
-    binary: (binary file, None), written as it is.
+    binary: (binary file, None), written as it is. private: readable by its owner only (a secret inside).
 
     The target is replaced only when the block completes; on any error it is left as it was.
     """
@@ -51,7 +52,8 @@ def atomic_output(out_path: str | Path, columns: tuple[str, ...], sheet: str = "
     except OSError as exc:
         raise ArgumentError([Problem(("out",), f"cannot write {str(out_path)!r}: {exc.strerror}",
                                          "unwritable")]) from None
-    os.chmod(tmp, 0o644)  # mkstemp makes files only their owner may read
+    if not private:
+        os.chmod(tmp, 0o644)  # mkstemp makes files only their owner may read
     try:
         with (os.fdopen(fd, "wb") if binary else
               os.fdopen(fd, "w", encoding="utf-8-sig" if as_csv else "utf-8", newline="")) as out:

@@ -30,9 +30,8 @@ def read_teams(path: str | Path, *, sheet: str | None = None) -> Iterator[tuple[
     if records.columns is None:
         return _parse(records, _parse_team)
     if "team" not in records.columns.keys:
-        where = f"sheet {records.columns.sheet!r}" if records.columns.sheet else "CSV header"
         raise MatcherInputError([records.located(Problem(
-            (), f"{where} lacks the column team ('Team'): one member per row, the team's name in that column",
+            (), f"{records.columns.where} lacks the column team ('Team'): one member per row, the team's name in that column",
             "missing_columns"))])
     return _team_rows(records)
 

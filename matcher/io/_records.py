@@ -13,16 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import MatcherInputError, Problem
-from ._columns import Columns, header_count
+from ..core import Problem
+from ._columns import Columns, header_count, header_place
+from ._file_error import file_error
 from ._xlsx import is_workbook, xlsx_records
 
 _PEEK = 65536
 csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are fine; the checks on each field set the limits
-
-
-def file_error(msg: str, type_: str) -> MatcherInputError:
-    return MatcherInputError([Problem((), msg, type_)])
 
 
 def _check_start(path: Path, head: bytes) -> None:
@@ -118,8 +115,7 @@ def _table(kind: str, headers: list[str], rows, names, sheet: str | None = None)
     try:
         columns = Columns.read(headers, names, sheet)
     except ValueError as exc:
-        where = f"sheet {sheet!r}" if sheet else "CSV header"
-        raise file_error(f"{where}: {exc}", "wrong_format") from None
+        raise file_error(f"{header_place(sheet)}: {exc}", "wrong_format") from None
 
     def contract_rows():
         for line, raw, problem in rows:

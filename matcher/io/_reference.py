@@ -5,26 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core import ROLES, MatcherInputError, Problem, unknown_code_message
-from ._records import file_error, open_records
+from ._file_error import file_error
+from ._records import open_records
 
-ROLE_KEYS, COUNT_KEYS = ("role", "rolle"), ("count", "anzahl")
-
-
-def _value(raw: dict, keys: tuple[str, ...]):
-    return next((v for k, v in raw.items() if str(k).strip().lower() in keys), None)
+REFERENCE_HEADERS = {"role": ("Rolle",), "count": ("Anzahl",)}
 
 
 def read_reference_roles(path: str | Path) -> dict[str, float]:
     """{role: count}; every bad record is reported (MatcherInputError with line and field), since a mix with a
     role left out would shift every share."""
-    records = open_records(path)
+    records = open_records(path, names=REFERENCE_HEADERS)
     mix: dict[str, float] = {}
     problems = []
     for line, raw, problem in records:
         if problem is not None:
             problems.append(problem)
             continue
-        role, count = _value(raw, ROLE_KEYS), _value(raw, COUNT_KEYS)
+        role, count = raw.get("role"), raw.get("count")
         role = role.strip() if isinstance(role, str) else role
         if role not in ROLES:
             problems.append(Problem((line, "role"), "role is missing" if role in (None, "") else

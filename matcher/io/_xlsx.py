@@ -12,15 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree.ElementTree import iterparse
 
-from ..core import MatcherInputError, Problem
+from ..core import Problem
+from ._file_error import file_error
 
 HEADER_SEARCH_ROWS = 50  # title rows, notes and blank rows a header may sit below
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
-
-
-def file_error(msg: str, type_: str) -> MatcherInputError:
-    return MatcherInputError([Problem((), msg, type_)])
 
 
 def is_workbook(path: Path, head: bytes) -> bool:
