@@ -103,9 +103,9 @@ class OfferOut(BaseModel):
     target_roles: list[str]
     fields: list[str]
     offer_type: str
-    format: str
+    format: str | None = Field(description="praesenz, online or hybrid; null when the provider does not say")
     region: str
-    cost: str
+    cost: str | None = Field(description="kostenfrei or kostenpflichtig; null when the provider does not say")
     language: str
     url: str | None
     valid_until: date | None
@@ -123,9 +123,9 @@ class OfferSummaryOut(BaseModel):
     title: str
     provider: str
     offer_type: str
-    format: str
+    format: str | None = Field(description="praesenz, online or hybrid; null when the provider does not say")
     region: str
-    cost: str
+    cost: str | None = Field(description="kostenfrei or kostenpflichtig; null when the provider does not say")
     url: str | None
     valid_until: date | None
 

@@ -34,9 +34,9 @@ class Offer:
     target_roles: tuple[str, ...]  # empty = open to all roles
     fields: tuple[str, ...]
     offer_type: str
-    format: str
+    format: str | None  # None: the provider did not say (shown as "k. A.")
     region: str  # "bund" or a state code
-    cost: str
+    cost: str | None  # None: the provider did not say
     language: str = "de"
     url: str | None = None
     valid_until: date | None = None
@@ -229,9 +229,9 @@ def parse_offer(raw: dict, loc: tuple = ()) -> tuple[Offer | None, list[Problem]
         target_roles=c.codes("target_roles", "role", at_least_one=False),
         fields=c.codes("fields", "field", at_least_one=True),
         offer_type=c.code("offer_type", "offer_type", required=True),
-        format=c.code("format", "format", required=True),
+        format=c.code("format", "format", required=False),
         region=c.code("region", "region", required=True),
-        cost=c.code("cost", "cost", required=True),
+        cost=c.code("cost", "cost", required=False),
         language=c.text("language", required=False, max_len=20) or "de",
         url=c.text("url", required=False, max_len=2000),
         valid_until=c.iso_date("valid_until"),

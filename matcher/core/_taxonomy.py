@@ -34,8 +34,14 @@ def taxonomy() -> dict:
     return data
 
 
-def label(kind: str, code: str) -> str:
-    """German label of a code, e.g. label("fields", "praevention") == "Prävention"; 'bund' is 'bundesweit'."""
+UNKNOWN_LABEL = "k. A."  # keine Angabe: an optional fact the provider did not give
+
+
+def label(kind: str, code: str | None) -> str:
+    """German label of a code, e.g. label("fields", "praevention") == "Prävention"; 'bund' is 'bundesweit';
+    an optional fact that was not given (None) is "k. A."."""
+    if code is None:
+        return UNKNOWN_LABEL
     if kind == "states" and code == "bund":
         return "bundesweit"
     return taxonomy()[kind][code]["label"]

@@ -9,7 +9,7 @@ from ._columns import OFFER_HEADERS
 from ._file_error import file_error
 from ._records import open_records
 
-REQUIRED_COLUMNS = ("id", "title", "description", "provider", "fields", "offer_type", "format", "region", "cost")
+REQUIRED_COLUMNS = ("id", "title", "description", "provider", "fields", "offer_type", "region")  # format, cost optional
 
 
 def read_catalog(path: str | Path, *, sheet: str | None = None) -> tuple[list[Offer], list[Problem]]:

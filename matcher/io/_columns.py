@@ -33,6 +33,9 @@ CODED = {
     "cost": ("costs", COSTS, False),
 }
 _LIST_SEPARATORS = re.compile(r"[|;,\n]")
+# what a table says for an optional fact it does not know: read as empty ("k. A." is how the engine shows it)
+_NOT_GIVEN = frozenset({"k.a.", "ka", "keineangabe", "unbekannt", "n.a.", "na", "-", "?"})
+OPTIONAL_CODES = ("format", "cost")
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 
@@ -143,6 +146,8 @@ def _value(key: str, value):
         value = str(value)
     if not isinstance(value, str):
         return value
+    if key in OPTIONAL_CODES and value.strip().casefold().replace(" ", "") in _NOT_GIVEN:
+        return None
     if key in CODED:
         kind, codes, many = CODED[key]
         if many:

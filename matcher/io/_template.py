@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from ..core import COSTS, FIELDS, FORMATS, OFFER_TYPES, REGIONS, ROLES, label
-from ._columns import OFFER_HEADERS
+from ._columns import OFFER_HEADERS, OPTIONAL_CODES
 from ._output import atomic_output
 
 TEMPLATE_ROWS = 2000  # rows that carry the dropdowns
@@ -22,9 +22,9 @@ COLUMNS = (
                               "lassen, wenn das Angebot allen offensteht."),
     ("fields", "fields", "Ein oder mehrere Handlungsfelder, getrennt durch | oder Zeilenumbruch. Pflichtfeld."),
     ("offer_type", "offer_types", "Art des Angebots. Pflichtfeld."),
-    ("format", "formats", "Präsenz, online oder hybrid. Pflichtfeld."),
+    ("format", "formats", "Präsenz, online oder hybrid. Leer lassen, wenn es nicht feststeht (k. A.)."),
     ("region", "states", "Bundesland, in dem das Angebot offensteht, oder bundesweit. Pflichtfeld."),
-    ("cost", "costs", "kostenfrei oder kostenpflichtig. Pflichtfeld."),
+    ("cost", "costs", "kostenfrei oder kostenpflichtig. Leer lassen, wenn es nicht feststeht (k. A.)."),
     ("url", None, "Link zur Anmeldung oder Beschreibung, beginnt mit https://"),
     ("valid_until", None, "Letzter Tag, an dem das Angebot gilt (Datum, z. B. 30.06.2027). Leer: unbefristet."),
 )
@@ -56,7 +56,7 @@ def template_workbook():
         sheet.column_dimensions[letter].width = 60 if key == "description" else 24
         cells = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
         if section:
-            values = _labels(section)
+            values = _labels(section) + ([label(section, None)] if key in OPTIONAL_CODES else [])  # "k. A."
             lists.cell(row=1, column=col, value=OFFER_HEADERS[key][0])
             for row, value in enumerate(values, start=2):
                 lists.cell(row=row, column=col, value=value)

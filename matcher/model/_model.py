@@ -107,7 +107,7 @@ class MatchModel:
 
     @cached_property
     def formats(self) -> np.ndarray:
-        return np.array([o.format for o in self.offers], dtype="U8")
+        return np.array([o.format or "" for o in self.offers], dtype="U8")  # "": not given
 
     @cached_property
     def offer_types(self) -> np.ndarray:

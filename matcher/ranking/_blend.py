@@ -40,11 +40,14 @@ def field_fit(field_matrix: np.ndarray, field_weight: np.ndarray) -> np.ndarray:
 
 
 def format_fit(formats: np.ndarray, preference: str | None) -> np.ndarray:
-    """1 for the preferred format, 0.5 where a hybrid offer or a hybrid preference meets half-way, else 0."""
+    """1 for the preferred format, 0.5 where a hybrid offer or a hybrid preference meets half-way, else 0.
+
+    An offer whose format is not given ("") also gets 0.5: unknown is neither a match nor a mismatch.
+    """
     if preference is None:
         return np.zeros(len(formats))
     exact = formats == preference
-    half = (formats == "hybrid") | (preference == "hybrid")
+    half = (formats == "hybrid") | (preference == "hybrid") | (formats == "")
     return np.where(exact, 1.0, np.where(half, 0.5, 0.0))
 
 
