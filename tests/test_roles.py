@@ -134,8 +134,7 @@ def test_the_classifier_survives_joblib(classifier, tmp_path):
 def test_probabilities_without_scikit_learn_s_checks_are_its_own_bit_for_bit(classifier, tiny_model):
     import numpy as np
     from scipy import sparse
-    from matcher.model._fields import field_features
-    from matcher.model._linear import logistic_proba
+    from matcher.model._classifiers import field_features, logistic_proba
     titles = [r.title for r in read_labeled_titles(HELDOUT)] + ["", "Sachbearbeiterin (m/w/d) im Ordnungsamt", "x" * 300]
     features = sparse.hstack([v.transform(titles) for v in (classifier.chars_, classifier.words_,
                                                              classifier.heads_)]).tocsr()

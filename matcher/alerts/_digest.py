@@ -1,7 +1,12 @@
-"""Digests for whoever sends mail: per saved search, the offers new since its last digest, in German, as plain
-text and HTML. Each carries the recipient's own private link (to see and delete the search) and its feed."""
+"""After a retrain: the offers new in each saved search's top k, noticed once per search, and how they
+are told: an Atom feed (RFC 4287) and German digests for whoever sends mail."""
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,8 +16,88 @@ from jinja2 import Environment
 
 from ..core import label
 from ..io import atomic_output
+from ..model import MatchModel
+from ..ranking import recommend_many
 from ._store import Notice, SavedSearch, SearchStore, utcnow
 
+
+# After a retrain: the offers that are new in each saved search's top k, noticed once per search, ever.
+
+def model_fingerprint(model: MatchModel) -> str:
+    """Names one trained model in one mode: its card (which has the time it was fitted) and its offers."""
+    digest = hashlib.sha256(json.dumps(model.card, sort_keys=True, default=str).encode())
+    digest.update(model.mode.encode())
+    for offer in model.offers:
+        digest.update(b"\0" + offer.id.encode())
+    return digest.hexdigest()[:32]
+
+
+def refresh_notices(store: SearchStore, model: MatchModel, now: datetime | None = None) -> dict:
+    """Purge expired searches, then note for each search not yet checked against this model the offers of its top
+    k it has never been told about. Idempotent: a second run for the same model ranks nothing, and two processes
+    running at once store each notice once. Returns {"purged", "active", "searches" (computed now), "new"}."""
+    now = now or utcnow()
+    purged = store.purge(now)
+    fingerprint = model_fingerprint(model)
+    pending = store.unchecked(fingerprint, now)
+    by_k = defaultdict(list)  # recommend_many ranks many profiles in one batch, for one k
+    for search in pending:
+        by_k[search.top_k].append(search)
+    new = 0
+    for k, group in by_k.items():
+        results = recommend_many(model, [s.profile for s in group], k, today=now.date())
+        for search, result in zip(group, results):
+            new += store.record(search.id, [rec.offer for rec in result.recommendations], fingerprint, now)
+    return {"purged": purged, "active": len(store.active(now)), "searches": len(pending), "new": new}
+
+
+# A saved search as an Atom feed (RFC 4287): one entry per offer new in its top k, newest first.
+
+ATOM = "http://www.w3.org/2005/Atom"
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # what XML 1.0 cannot carry
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("", value)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # stored as naive UTC
+
+
+def atom_feed(search: SavedSearch, notices: list[Notice], base_url: str, feed_url: str) -> bytes:
+    """The feed document. Entry ids name the search by its public id, never by its token, so they stay permanent
+    and say nothing; the feed's own link is the token's (the reader subscribed to it)."""
+    base = base_url.rstrip("/")
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "de"})
+
+    def child(parent, tag, text=None, **attrs):
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        if text is not None:
+            element.text = _text(text)
+        return element
+
+    child(feed, "id", f"urn:kommune-matcher:search:{search.id}")
+    child(feed, "title", "Neue passende Angebote für Ihre gespeicherte Suche")
+    child(feed, "updated", _when(max([n.noticed for n in notices], default=search.created)))
+    author = child(feed, "author")
+    child(author, "name", "kommune-matcher")
+    child(feed, "link", rel="self", href=feed_url)
+    for notice in notices:
+        entry = child(feed, "entry")
+        child(entry, "id", f"urn:kommune-matcher:search:{search.id}:offer:{notice.offer_id}")
+        child(entry, "title", notice.title)
+        child(entry, "link", rel="alternate", href=f"{base}/offers/{quote(notice.offer_id, safe='')}")
+        if notice.url:
+            child(entry, "link", rel="related", href=_text(notice.url))
+        child(entry, "updated", _when(notice.noticed))
+        child(entry, "summary", f"Neu unter Ihren passenden Angeboten: {notice.title} ({notice.provider})")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+# Digests for whoever sends mail: per saved search, the offers new since its last digest, in German, as plain
+# text and HTML. Each carries the recipient's own private link (to see and delete the search) and its feed.
 
 @dataclass(frozen=True)
 class Digest:

@@ -3,14 +3,13 @@ validation into Problems, the error types and the input limits. Imports nothing 
 from . import limits
 from ._errors import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, NotFittedError, Problem,
                       UnavailableError)
-from ._schema import (NEVER_EXPIRES, Offer, Profile, check_top_k, parse_offer, parse_profile, reachable, storable,
-                      unknown_code_message)
-from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES,
-                        code_for, label, suggest, taxonomy)
+from ._schema import Offer, Profile, check_top_k, parse_offer, parse_profile, reachable, storable, unknown_code_message
+from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES, code_for,
+                        label, taxonomy)
 
 __all__ = [
-    "COSTS", "DATA_DIR", "FIELDS", "FORMATS", "NEVER_EXPIRES", "OFFER_TYPES", "PLANNING_SIDE", "REGIONS", "ROLES",
-    "STATES", "ArgumentError", "MatcherInputError", "ModelLoadError", "ModelSaveError", "NotFittedError", "Offer", "Problem",
-    "Profile", "UnavailableError", "check_top_k", "code_for", "label", "limits", "parse_offer", "parse_profile", "reachable",
-    "storable", "suggest", "taxonomy", "unknown_code_message",
+    "ArgumentError", "COSTS", "DATA_DIR", "FIELDS", "FORMATS", "MatcherInputError", "ModelLoadError",
+    "ModelSaveError", "NotFittedError", "OFFER_TYPES", "Offer", "PLANNING_SIDE", "Problem", "Profile", "REGIONS",
+    "ROLES", "STATES", "UnavailableError", "check_top_k", "code_for", "label", "limits", "parse_offer",
+    "parse_profile", "reachable", "storable", "taxonomy", "unknown_code_message",
 ]

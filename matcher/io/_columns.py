@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from ..core import COSTS, FIELDS, FORMATS, OFFER_TYPES, REGIONS, ROLES, Problem, code_for, label
+from ..core import COSTS, FIELDS, FORMATS, OFFER_TYPES, REGIONS, ROLES, MatcherInputError, Problem, code_for, label
 
 # contract key -> German headers a spreadsheet may use instead (matched without case, spaces or hyphens)
 OFFER_HEADERS = {
@@ -160,3 +160,9 @@ def _value(key: str, value):
         except ValueError:
             return value  # 31.02.2027: the date check reports it as written
     return value
+
+
+# the one error of a file as a whole (missing, empty, not a workbook, a bad header): one sentence, no line.
+
+def file_error(msg: str, type_: str) -> MatcherInputError:
+    return MatcherInputError([Problem((), msg, type_)])

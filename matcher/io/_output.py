@@ -1,15 +1,19 @@
-"""Output files written whole or not at all, as JSON Lines, CSV or Excel, and cells that spreadsheets do not run
-as formulas."""
+"""Results out: atomic output files (JSON Lines, CSV, Excel), the wire dicts that batch files,
+`recommend --json` and the HTTP answers share (the README's contract), and the German table for the terminal."""
 from __future__ import annotations
 
 import csv
 import os
 import re
+import shutil
 import tempfile
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..core import ArgumentError, Problem
+from ..core import ArgumentError, Offer, Problem, label, taxonomy
+from ..ranking import Result, render
+from ..teams import GroupResult
 
 
 def safe_cell(value):
@@ -101,3 +105,77 @@ def _csv_to_xlsx(path: Path, title: str) -> None:
     if width:
         sheet.auto_filter.ref = f"A1:{get_column_letter(width)}{count}"
     workbook.save(path)
+
+
+# Wire dicts: results as the plain records that batch files, `recommend --json` and the HTTP answers share
+# (the README's contract).
+
+OFFER_SUMMARY = ("title", "provider", "offer_type", "format", "region", "cost", "url", "valid_until")
+
+
+def offer_summary(offer: Offer) -> dict:
+    """What a list shows of an offer beside its id (dates as ISO text)."""
+    full = offer.to_dict()
+    return {k: full[k] for k in OFFER_SUMMARY}
+
+
+def result_to_dict(result: Result) -> dict:
+    """The batch output record of one profile, as the README documents it."""
+    return {
+        "profile_id": result.profile_id,
+        "interpreted": {k: v for k, v in result.interpreted.to_dict().items() if k in ("role", "role_confidence",
+                                                                                     "fields", "roles")},
+        "recommendations": [{"offer_id": r.offer_id, "rank": r.rank, "score": r.score,
+                             "reasons": [render(x) for x in r.reasons]} for r in result.recommendations],
+    }
+
+
+def group_result_to_dict(result: GroupResult) -> dict:
+    """The batch output record of one team: per offer the team reasons and the members it serves."""
+    return {
+        "group_id": result.group_id,
+        "members": [{"member_id": mid, "role": it.role, "role_confidence": it.role_confidence,
+                     "fields": list(it.fields)} for mid, it in result.members],
+        "recommendations": [{
+            "offer_id": r.offer_id, "rank": r.rank, "score": r.score, "reasons": [render(x) for x in r.reasons],
+            "members": list(r.served),
+            "member_reasons": {m.member_id: [render(x) for x in m.reasons] for m in r.members if m.may_attend},
+        } for r in result.recommendations],
+    }
+
+
+# A recommendation list as a readable German text table for the terminal.
+
+def describe_reading(result: Result) -> str:
+    it = result.interpreted
+    if it.role is None:
+        who = "Rolle nicht sicher erkannt (keine Rollengewichtung)"
+    elif len(it.roles) > 1:
+        labels = " und ".join(taxonomy()["roles"][r]["label"] for r in it.roles)
+        who = f"{labels} (Sicherheit {it.role_confidence:.0%})"
+    else:
+        who = f"{taxonomy()['roles'][it.role]['read_as']} (Sicherheit {it.role_confidence:.0%})"
+    how = "angegeben" if it.field_source == "given" else "aus Ihrem Anliegen abgeleitet"
+    fields = ", ".join(label("fields", f) for f in it.fields) or "–"
+    return f"So haben wir Sie eingeordnet: {who}; Handlungsfelder: {fields} ({how})"
+
+
+def render_result(result: Result) -> str:
+    width = min(shutil.get_terminal_size((100, 20)).columns, 110)
+    lines = [textwrap.fill(describe_reading(result), width), ""]
+    if not result.recommendations:
+        lines.append("Keine passenden Angebote gefunden (Region und Fristen werden streng beachtet).")
+    for rec in result.recommendations:
+        o = rec.offer
+        facts = [o.provider, label("offer_types", o.offer_type), label("formats", o.format),
+                 label("states", o.region), label("costs", o.cost)]
+        if o.valid_until:
+            facts.append(f"Frist {o.valid_until.strftime('%d.%m.%Y')}")
+        lines.append(textwrap.fill(f"{rec.rank:>2}. {o.title}  [{rec.score:.2f}]", width, subsequent_indent="    "))
+        lines.append(textwrap.fill(" · ".join(facts), width, initial_indent="    ", subsequent_indent="    "))
+        for reason in rec.reasons:
+            lines.append(textwrap.fill(render(reason), width, initial_indent="    – ", subsequent_indent="      "))
+        if o.url:
+            lines.append(f"    {o.url}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

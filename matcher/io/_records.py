@@ -1,9 +1,9 @@
-"""Streaming record files: JSON Lines, CSV (comma, semicolon or tab; UTF-8 with or without BOM) or Excel (.xlsx).
+"""Streaming record files: JSON Lines, CSV (comma, semicolon or tab; UTF-8 with or without BOM) or Excel
+(.xlsx).
 
 Files are read line by line (row by row), so a file of any length is read in flat memory. A problem with the file as a
-whole (missing, empty, binary, wrong encoding, bad header) raises MatcherInputError with one sentence;
-a problem with one record is yielded with its line number, and reading goes on.
-"""
+whole (missing, empty, binary, wrong encoding, bad header) raises MatcherInputError with one sentence (file_error);
+a problem with one record is yielded with its line number, and reading goes on."""
 from __future__ import annotations
 
 import csv
@@ -13,10 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import Problem
-from ._columns import Columns, header_count, header_place
-from ._file_error import file_error
+from ..core import MatcherInputError, Problem
+from ._columns import Columns, file_error, header_count, header_place
 from ._xlsx import is_workbook, xlsx_records
+
+
+# Streaming record files: JSON Lines, CSV (comma, semicolon or tab; UTF-8 with or without BOM) or Excel (.xlsx).
+#
+# Files are read line by line (row by row), so a file of any length is read in flat memory. A problem with the file as a
+# whole (missing, empty, binary, wrong encoding, bad header) raises MatcherInputError with one sentence;
+# a problem with one record is yielded with its line number, and reading goes on.
 
 _PEEK = 65536
 csv.field_size_limit(16 * 1024 * 1024)  # long descriptions are fine; the checks on each field set the limits

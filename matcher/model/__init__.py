@@ -1,15 +1,12 @@
 """The fitted model that is persisted and served: offers as matrices, the role and field classifiers, the blend's
 weights; how to fit it from a catalog, save it atomically and load it."""
-from ._fields import FieldClassifier
-from ._model import MatchModel, OfferIndex, fit_model
-from ._persistence import ARTIFACT, CARD, ENCODINGS, FORMAT_VERSION, load, read_card, read_encodings, save
-from ._roles import (RoleClassifier, RoleGuess, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
-                     train_role_classifier)
-from ._weights import DEFAULT_WEIGHTS, LEXICAL_WEIGHTS, SIGNALS, STRUCTURED_SIGNALS, TEXT_SIGNALS, Weights
+from ._classifiers import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
+                           train_role_classifier)
+from ._model import DEFAULT_WEIGHTS, LEXICAL_WEIGHTS, SIGNALS, TEXT_SIGNALS, MatchModel, OfferIndex, Weights, fit_model
+from ._persistence import ARTIFACT, CARD, FORMAT_VERSION, load, read_card, read_encodings, save
 
 __all__ = [
-    "ARTIFACT", "CARD", "DEFAULT_WEIGHTS", "ENCODINGS", "FORMAT_VERSION", "LEXICAL_WEIGHTS", "SIGNALS", "STRUCTURED_SIGNALS",
-    "TEXT_SIGNALS", "FieldClassifier", "MatchModel", "OfferIndex", "RoleClassifier", "RoleGuess", "Weights",
-    "evaluate_roles", "fit_model", "head_phrase", "load", "read_card", "read_encodings", "read_job_titles", "read_labeled_titles",
-    "save", "train_role_classifier",
+    "ARTIFACT", "CARD", "DEFAULT_WEIGHTS", "FORMAT_VERSION", "LEXICAL_WEIGHTS", "MatchModel", "OfferIndex",
+    "RoleClassifier", "SIGNALS", "TEXT_SIGNALS", "Weights", "evaluate_roles", "fit_model", "head_phrase", "load",
+    "read_card", "read_encodings", "read_job_titles", "read_labeled_titles", "save", "train_role_classifier",
 ]

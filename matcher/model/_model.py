@@ -1,8 +1,8 @@
-"""The fitted, frozen model that is persisted and served, and how to fit it from a catalog."""
+"""The fitted, frozen model that is persisted and served, the blend's weights, and how to fit it from
+a catalog."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from dataclasses import fields as dataclass_fields
+from dataclasses import asdict, dataclass, field, fields, fields as dataclass_fields, replace
 from datetime import datetime, timezone
 from functools import cached_property
 
@@ -11,10 +11,57 @@ from scipy import sparse
 
 from ..core import FIELDS, ROLES, MatcherInputError, Offer, Problem, reachable, taxonomy
 from ..text import Encoder, ReusingEncoder, TextVectorizer, default_encoder
-from ._fields import FieldClassifier
-from ._roles import RoleClassifier, train_role_classifier
-from ._weights import DEFAULT_WEIGHTS, Weights
+from ._classifiers import FieldClassifier, RoleClassifier, train_role_classifier
 
+
+# The blend's weights: how much each signal of fit counts, and the calibration of the score.
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts. Text signals are standardised per query, structured ones lie in [0, 1].
+
+    The defaults are learned from the judgments of both labeled collections by a pairwise linear ranker
+    (matcher/ranking/_tuning.py, benchmarks/tune.py); benchmarks/results.md shows how weights learned on one collection do
+    on the other. A user with judgments of their own may fit others (matcher.ranking.fit_weights) and pass them to fit_model.
+    """
+
+    word: float = 0.186  # stemmed word TF-IDF cosine of the needs, z-scored
+    char: float = -0.092  # character n-gram TF-IDF cosine of the needs, z-scored (title carries it)
+    title: float = 0.771  # character n-grams of job title and needs together, z-scored (the title says what fits)
+    semantic: float = 1.066  # sentence-encoder cosine of the needs, z-scored
+    role: float = 1.297  # offer names the person's role (either of two)
+    open: float = 1.241  # offer is open to all roles
+    field: float = 2.58  # offer's fields meet the person's (given, or inferred with probability)
+    format: float = 0.418  # soft preference, never a filter
+    mmr_lambda: float = 0.8  # relevance vs. novelty in maximal marginal relevance
+    duplicate_same_provider: float = 0.35  # character TF-IDF cosine: another edition of one provider's offer
+    duplicate_any_provider: float = 0.6  # character TF-IDF cosine: a copied listing of another provider
+    score_scale: float = 0.777  # score = sigmoid(scale * blend + shift) estimates P(grade >= 2),
+    score_shift: float = -7.086  # fitted by logistic regression on the labeled top 50s
+
+    def without(self, *names: str) -> "Weights":
+        return replace(self, **{n: 0.0 for n in names})
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Weights":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: float(v) for k, v in values.items() if k in known})
+
+
+DEFAULT_WEIGHTS = Weights()
+# Used when the semantic encoder cannot load: tuned the same way with the semantic signal off.
+LEXICAL_WEIGHTS = Weights(word=0.281, char=0.171, title=0.795, semantic=0.0, role=1.287, open=1.282, field=3.058,
+                          format=0.395, mmr_lambda=0.8, score_scale=0.775, score_shift=-6.732)
+
+TEXT_SIGNALS = ("word", "char", "title", "semantic")
+STRUCTURED_SIGNALS = ("role", "open", "field", "format")
+SIGNALS = (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)
+
+
+# The fitted, frozen model that is persisted and served, and how to fit it from a catalog.
 
 @dataclass(frozen=True)
 class OfferIndex:

@@ -1,9 +1,12 @@
-"""From profiles to explained top k lists: the recommend calls, one flow per person.
+"""From profiles to explained top k lists: the recommend calls, one flow per person, and the cache the
+service keeps of their results.
 
     score (signals) -> blend the eligible offers -> select (top k, near-duplicates apart) -> explain
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -12,11 +15,9 @@ import numpy as np
 
 from ..core import Offer, Profile, check_top_k, limits
 from ..model import MatchModel, Weights
-from ._blend import blend, calibrated, standardise_signals
+from ._blend import blend, calibrated, standardise_signals, select
 from ._explain import Reason, explain
-from ._interpret import Interpretation
-from ._select import select
-from ._signals import PersonSignals, score, weights_for
+from ._signals import Interpretation, PersonSignals, score, weights_for
 
 
 MAX_CELLS = 2_000_000  # profiles x offers scored at once: a batch's signal arrays stay near 100 MB at any size
@@ -83,3 +84,33 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
                          for place, i in enumerate(ranking.chosen, start=1))
             results.append(Result(person.profile.id, person.interpretation, recs))
     return results
+
+
+# A small LRU cache of recommendation results, so a shared result URL is answered without recomputing.
+
+class CachedRecommender:
+    """recommend() with the last `maxsize` results kept; profiles are frozen, so they key the cache as they are.
+
+    The day is part of the key: an offer that expires at midnight must not be served from yesterday's entry.
+    """
+
+    def __init__(self, model: MatchModel, maxsize: int = 1024):
+        self.model, self.maxsize = model, maxsize
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def recommend(self, profile: Profile, top_k: int, today: date | None = None) -> Result:
+        key = (profile, top_k, today or date.today())
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return self._entries[key]
+        result = recommend(self.model, profile, top_k, today=key[2])
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = result
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return result

@@ -1,10 +1,5 @@
-"""Blend weights learned from graded judgments: a pairwise linear ranker and the score calibration.
-
-For every labeled profile, each pair of eligible offers with different grades is one example: the difference of
-their standardised signals, labeled by which offer was graded higher. A logistic regression without intercept on
-these differences (the linear RankNet of Burges et al. 2005, the pairwise transform of Herbrich et al. 1999) gives
-one weight per signal, so the blend stays a weighted sum that the engine computes and explains as before.
-"""
+"""Measuring and fitting the ranking: metrics over graded judgments, and the pairwise fit of the
+blend's weights on them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -14,9 +9,64 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ..model import SIGNALS, Weights
-from ._blend import blend, standardise_signals
-from ._metrics import RELEVANT
-from ._select import top_k
+from ._blend import blend, standardise_signals, top_k
+
+
+# Ranking quality metrics over graded judgments (grades 0-3).
+#
+# NDCG@k   = DCG@k / IDCG@k,  DCG@k = sum_{i<=k} (2^g_i - 1) / log2(i + 1)   (Järvelin & Kekäläinen 2002)
+# recall@k = |relevant in top k| / |relevant|,  relevant = grade >= RELEVANT
+# MRR      = 1 / rank of the first relevant offer (0 if none in the list)
+
+RELEVANT = 2  # binary metrics count "clearly useful" (2) and "exactly right" (3)
+
+
+# LOW LEVEL
+
+def _dcg(gains: np.ndarray) -> float:
+    discounts = np.log2(np.arange(2, len(gains) + 2))
+    return float(((2.0 ** gains - 1) / discounts).sum())
+
+
+# HIGH LEVEL
+
+def ndcg_at_k(ranked: list[str], grades: dict[str, int], k: int = 10) -> float:
+    """NDCG@k of a ranked list of ids; unjudged ids have grade 0. 0.0 when nothing is relevant at all.
+
+    Parameters
+    ----------
+    grades : judged grades by id; the ideal ordering is taken over all of them, not only those ranked.
+    """
+    ideal = np.array(sorted(grades.values(), reverse=True)[:k], dtype=float)
+    idcg = _dcg(ideal)
+    if idcg == 0:
+        return 0.0
+    gained = np.array([grades.get(i, 0) for i in ranked[:k]], dtype=float)
+    return _dcg(gained) / idcg
+
+
+def recall_at_k(ranked: list[str], grades: dict[str, int], k: int = 10, relevant: int = RELEVANT) -> float:
+    """Share of the relevant ids (grade >= relevant) found in the top k; 0.0 when none is relevant."""
+    wanted = {i for i, g in grades.items() if g >= relevant}
+    if not wanted:
+        return 0.0
+    return len(wanted.intersection(ranked[:k])) / len(wanted)
+
+
+def reciprocal_rank(ranked: list[str], grades: dict[str, int], relevant: int = RELEVANT) -> float:
+    """1 / rank of the first relevant id; 0.0 when no relevant id is ranked."""
+    for rank, offer_id in enumerate(ranked, start=1):
+        if grades.get(offer_id, 0) >= relevant:
+            return 1.0 / rank
+    return 0.0
+
+
+# Blend weights learned from graded judgments: a pairwise linear ranker and the score calibration.
+#
+# For every labeled profile, each pair of eligible offers with different grades is one example: the difference of
+# their standardised signals, labeled by which offer was graded higher. A logistic regression without intercept on
+# these differences (the linear RankNet of Burges et al. 2005, the pairwise transform of Herbrich et al. 1999) gives
+# one weight per signal, so the blend stays a weighted sum that the engine computes and explains as before.
 
 MAX_PAIRS = 400  # per profile, so that a profile with many judged offers does not outweigh the others
 CALIBRATION_DEPTH = 50  # the score is calibrated on each profile's top 50 by the fitted blend

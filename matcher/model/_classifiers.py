@@ -1,10 +1,5 @@
-"""Role inference from a free-text job title: character n-grams, stemmed words and the stems of the title's head
-phrase, logistic regression.
-
-Some people hold two roles: a hauptamtliche Bürgermeisterin heads the administration and chairs the council
-(leitung + politik). A second logistic regression on the same features learns the second role from the titles
-labeled with one (matcher/core/data/job_titles.md gives the label rule).
-"""
+"""The model's classifiers: a person's role from the job title, their fields from the needs, and the
+probabilities both compute per request without scikit-learn's input checks."""
 from __future__ import annotations
 
 import csv
@@ -14,12 +9,90 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.utils.extmath import safe_sparse_dot, softmax
 
-from ..core import DATA_DIR, ROLES, NotFittedError, taxonomy
+from ..core import DATA_DIR, FIELDS, ROLES, NotFittedError, taxonomy
 from ..text import StemAnalyzer, build_lexicon, normalize, normalize_for_chars, tfidf
-from ._linear import logistic_proba
+
+
+# Probabilities of fitted scikit-learn logistic regressions without their checks of the input on every call.
+#
+# For the one short text of a request the checks (validate_data, the dataframe probes) cost several times the
+# product itself: 8 ms of a 17 ms request at 10,000 offers. These functions repeat what predict_proba computes, in
+# the same order, so the numbers are the same bit for bit (tests/test_roles.py); the input is ours and checked.
+
+def _decision(model: LogisticRegression, features) -> np.ndarray:
+    scores = safe_sparse_dot(features, model.coef_.T, dense_output=True) + model.intercept_
+    return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
+
+
+def logistic_proba(model: LogisticRegression, features) -> np.ndarray:
+    """model.predict_proba(features): a sigmoid for two classes, the softmax for more."""
+    if len(model.classes_) > 2:
+        return softmax(_decision(model, features), copy=False)
+    prob = expit(_decision(model, features))
+    return np.stack([1 - prob, prob], axis=1)
+
+
+def one_vs_rest_proba(model, features) -> np.ndarray:
+    """OneVsRestClassifier(LogisticRegression).predict_proba of a multilabel model (one column per label); an
+    estimator that is no logistic regression (a label seen always or never) answers for itself."""
+    if not model.multilabel_ or len(model.estimators_) == 1:
+        return model.predict_proba(features)  # normalised rows: not the field classifier's case
+    return np.array([logistic_proba(e, features)[:, 1] if isinstance(e, LogisticRegression)
+                     else e.predict_proba(features)[:, 1] for e in model.estimators_]).T
+
+
+# Field inference from a person's needs: one-vs-rest logistic regression over word TF-IDF and embeddings.
+#
+# Trained on the catalog's own offers (text -> their field codes) plus the taxonomy's field synonyms, so it
+# adapts to any catalog and still knows that "Drogen" is Prävention.
+
+def field_features(words: sparse.csr_matrix, embeddings: np.ndarray | None, embedding_weight: float):
+    if embeddings is None:
+        return words
+    return sparse.hstack([words, sparse.csr_matrix(embeddings * embedding_weight)]).tocsr()
+
+
+class FieldClassifier:
+    """Needs -> probability per field code; fields at or above `threshold` are read as the person's fields."""
+
+    def __init__(self, *, threshold: float = 0.5, C: float = 4.0, embedding_weight: float = 3.0):
+        self.threshold, self.C, self.embedding_weight = threshold, C, embedding_weight
+
+    def fit(self, words: sparse.csr_matrix, embeddings: np.ndarray | None, labels: list[tuple[str, ...]]):
+        targets = np.array([[f in row for f in FIELDS] for row in labels], dtype=int)
+        self.uses_embeddings_ = embeddings is not None
+        self.model_ = OneVsRestClassifier(LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000))
+        self.model_.fit(field_features(words, embeddings, self.embedding_weight), targets)
+        return self
+
+    def predict_proba(self, words: sparse.csr_matrix, embeddings: np.ndarray | None) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise NotFittedError("This FieldClassifier is not fitted yet.")
+        embeddings = embeddings if self.uses_embeddings_ else None
+        if self.uses_embeddings_ and embeddings is None:
+            # the encoder failed after training: its columns count as zero
+            embeddings = np.zeros((words.shape[0], self.model_.estimators_[0].coef_.shape[1] - words.shape[1]))
+        return one_vs_rest_proba(self.model_, field_features(words, embeddings, self.embedding_weight))
+
+    def read_fields(self, proba_row: np.ndarray) -> tuple[str, ...]:
+        """Fields at or above the threshold, most likely first; at least the most likely one."""
+        order = np.argsort(-proba_row, kind="stable")
+        chosen = [FIELDS[i] for i in order if proba_row[i] >= self.threshold]
+        return tuple(chosen or [FIELDS[order[0]]])
+
+
+# Role inference from a free-text job title: character n-grams, stemmed words and the stems of the title's head
+# phrase, logistic regression.
+#
+# Some people hold two roles: a hauptamtliche Bürgermeisterin heads the administration and chairs the council
+# (leitung + politik). A second logistic regression on the same features learns the second role from the titles
+# labeled with one (matcher/core/data/job_titles.md gives the label rule).
 
 JOB_TITLES = DATA_DIR / "job_titles.csv"
 _NONE = ""  # the second-role class of titles with a single role
