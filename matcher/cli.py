@@ -12,29 +12,29 @@ import json
 import logging
 import sys
 
-from .core import (ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, Problem, UnavailableError,
-                   check_top_k, limits)
+from .core import (FIELDS, STATES, ArgumentError, MatcherInputError, ModelLoadError, ModelSaveError, Problem,
+                   UnavailableError, check_top_k, limits, unknown_code_message)
 
 __all__ = ["BAD_DATA", "CANNOT_WRITE", "OK", "USAGE", "build_parser", "main"]
 
 OK, BAD_DATA, USAGE = 0, 1, 2
 CANNOT_WRITE = 3  # the machine refused (disk full, no permission): neither the data's fault nor the call's
+GRACEFUL_SHUTDOWN_SECONDS = 30  # on SIGTERM, requests in flight get this long to finish
 
 
-def _top_k(value: str) -> int:
-    try:
-        return check_top_k(value)
-    except MatcherInputError as exc:
-        raise argparse.ArgumentTypeError(exc.problems[0].msg) from None
-
-
-def _print_problems(problems, stream=None) -> None:
+def _report(problems, stream=None) -> None:
     for problem in problems:
         print(f"  {problem}", file=stream or sys.stderr)
 
 
-def _report_problem(problem) -> None:
-    _print_problems([problem])
+def _report_one(problem) -> None:
+    _report([problem])
+
+
+def _load(args):
+    from .model import load
+    model = load(args.model)
+    return model if getattr(args, "semantic", True) else model.lexical()
 
 
 def cmd_validate(args) -> int:
@@ -48,49 +48,39 @@ def cmd_validate(args) -> int:
                           "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
     elif problems:
         print(f"{args.catalog}: {len(offers)} valid records, {len(problems)} problems:")
-        _print_problems(problems, sys.stdout)
+        _report(problems, sys.stdout)
     else:
         print(f"{args.catalog}: {len(offers)} valid records, no problems")
     return BAD_DATA if problems else OK
 
 
-def cmd_train(args) -> int:
-    from .io import file_sha256, read_catalog
-    from .model import fit_model, read_encodings, save
-    try:
-        offers, problems = read_catalog(args.catalog, sheet=args.sheet)
-    except MatcherInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return BAD_DATA
+def _skipped(catalog, problems) -> None:
     if problems:
-        print(f"{args.catalog}: {len(problems)} bad records skipped:", file=sys.stderr)
-        _print_problems(problems)
-    if not offers:
-        print("error: no valid offers to train on; nothing was written", file=sys.stderr)
+        print(f"{catalog}: {len(problems)} bad records skipped:", file=sys.stderr)
+        _report(problems)
+
+
+def cmd_train(args) -> int:
+    from .batch import train
+    try:
+        done = train(args.catalog, args.model, sheet=args.sheet)
+    except MatcherInputError as exc:
+        *skipped, last = exc.problems
+        _skipped(args.catalog, skipped if last.type == "no_offers" else [])
+        print(f"error: {last if last.type == 'no_offers' else exc}", file=sys.stderr)
         return BAD_DATA
-    encodings = read_encodings(args.model)  # the embeddings of the model being replaced: only changes are encoded
-    model = fit_model(offers, encodings=encodings)
-    save(model, args.model, catalog_sha256=file_sha256(args.catalog), encodings=encodings)
-    if model.semantic:
-        done = model.card["encoding"]
-        how = f"with semantic encoder: {done['encoded']} offers encoded, {done['reused']} reused"
-    else:
-        how = "WITHOUT semantic encoder"
-    print(f"trained on {len(offers)} offers ({how}), model written to {args.model}")
-    return BAD_DATA if problems else OK
-
-
-def _load(path, semantic: bool = True):
-    from .model import load
-    model = load(path)
-    return model if semantic else model.lexical()
+    _skipped(args.catalog, done.problems)
+    how = (f"with semantic encoder: {done.encoded} offers encoded, {done.reused} reused" if done.semantic
+           else "WITHOUT semantic encoder")
+    print(f"trained on {done.offers} offers ({how}), model written to {args.model}")
+    return BAD_DATA if done.problems else OK
 
 
 def cmd_recommend(args) -> int:
     from .core import parse_profile
     from .io import offer_summary, render_result, result_to_dict
     from .ranking import recommend
-    model = _load(args.model, args.semantic)
+    model = _load(args)
     raw = {"role": args.role, "role_title": args.role_title, "fields": args.fields, "needs": args.needs,
            "region": args.region, "format_preference": args.format_preference}
     try:
@@ -98,30 +88,26 @@ def cmd_recommend(args) -> int:
     except MatcherInputError as exc:  # the profile comes from the arguments
         raise ArgumentError(exc.problems) from None
     result = recommend(model, profile, args.top_k)
-    if args.json:
-        record = {**result_to_dict(result), "mode": model.mode}
-        for rec, full in zip(record["recommendations"], result.recommendations):
-            rec.update(offer_summary(full.offer))
-        print(json.dumps(record, ensure_ascii=False, indent=2))
-    else:
-        if not model.semantic:
-            print("Schneller Modus: ohne Sprachmodell, nur Wortvergleich (--no-semantic)\n")
-        print(render_result(result))
+    if not args.json:
+        lead = "" if model.semantic else "Schneller Modus: ohne Sprachmodell, nur Wortvergleich (--no-semantic)\n\n"
+        print(lead + render_result(result))
+        return OK
+    record = {**result_to_dict(result), "mode": model.mode}
+    for rec, full in zip(record["recommendations"], result.recommendations):
+        rec.update(offer_summary(full.offer))
+    print(json.dumps(record, ensure_ascii=False, indent=2))
     return OK
 
 
 def cmd_score(args) -> int:
-    from .batch import score_file
-    model = _load(args.model, args.semantic)
-
-    if args.engine == "spark":
-        from .batch import score_file_spark
-        # the executors map the model from its directory (shared storage on a cluster), loaded once per worker
-        counts = score_file_spark(args.model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
+    from .batch import score_file, score_file_spark
+    model = _load(args)
+    if args.engine == "spark":  # the executors map the model from its directory (shared storage on a cluster)
+        counts = score_file_spark(args.model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_one,
                                   master=args.spark_master, staging=args.spark_staging, semantic=args.semantic,
                                   sheet=args.sheet)
     else:
-        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_problem,
+        counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_one,
                             sheet=args.sheet)
     print(f"scored {counts['records']} profiles into {args.out} ({model.mode} mode); {counts['bad']} bad profiles "
           "skipped", file=sys.stderr)
@@ -130,10 +116,9 @@ def cmd_score(args) -> int:
 
 def cmd_group(args) -> int:
     from .batch import group_file
-    model = _load(args.model, args.semantic)
-
+    model = _load(args)
     counts = group_file(model, args.teams, args.out, top_k=args.top_k, aggregation=args.aggregation,
-                        on_problem=_report_problem, sheet=args.sheet)
+                        on_problem=_report_one, sheet=args.sheet)
     print(f"recommended for {counts['records']} teams into {args.out} ({model.mode} mode); {counts['bad']} bad "
           "teams skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -156,16 +141,11 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from .model import read_card
-    read_card(args.model)  # fail fast, with the reason, before the server starts
-    os.environ["KOMMUNE_MATCHER_MODEL"] = str(args.model)
-    if args.demand_db is not None:
-        os.environ["KOMMUNE_MATCHER_DEMAND_DB"] = args.demand_db
-    if args.profiles:
-        os.environ["KOMMUNE_MATCHER_DEMAND_PROFILES"] = str(args.profiles)
-    os.environ["KOMMUNE_MATCHER_DEMAND_RETENTION_DAYS"] = str(args.retention_days)
-    os.environ["KOMMUNE_MATCHER_MAX_WAITING"] = str(args.max_waiting)
-    os.environ["KOMMUNE_MATCHER_SEMANTIC"] = "true" if args.semantic else "false"
-    print(f"serving {args.model} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
+    read_card(args.model_dir)  # fail fast, with the reason, before the server starts
+    # the worker processes read the settings from the environment (service.settings)
+    os.environ.update({s.variable: s.to_env(getattr(args, s.name)) for s in limits.SETTINGS
+                       if s.flag and s.variable and getattr(args, s.name) is not None})
+    print(f"serving {args.model_dir} on http://{args.host}:{args.port}/ (API docs at /docs)", file=sys.stderr)
     # The app is named by its import string: matcher never imports service (the README's layout).
     uvicorn.run("service.main:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
@@ -173,80 +153,36 @@ def cmd_serve(args) -> int:
 
 
 def cmd_alerts(args) -> int:
-    from .alerts import SearchStore, default_locations, refresh_notices, write_digests
-    db, key_file = default_locations(args.model)  # where the service keeps them unless told otherwise
-    store = SearchStore(args.db or db, args.key_file or key_file)
-    model = _load(args.model, args.semantic)
-    counts = {"active": 0, "searches": 0, "new": 0, "purged": 0}
-    written = {"digests": 0, "offers": 0, "without_link": 0}
-    if store.exists():
-        counts = refresh_notices(store, model)
-        written = write_digests(store, args.out, args.base_url)
+    from .alerts import send_alerts
+    n = send_alerts(args.model, args.out, db=args.db, key_file=args.key_file, base_url=args.base_url,
+                    semantic=args.semantic)
     # a summary only: the tokens are in the digests, for their recipients, never on stdout
-    print(f"{counts['searches']} of {counts['active']} saved searches computed for this model, {counts['new']} new "
-          f"offers noticed; {written['digests']} digests ({written['offers']} offers) written to {args.out}; "
-          f"{counts['purged']} expired searches deleted")
-    if written["without_link"]:
-        print(f"warning: {written['without_link']} searches have new offers but their links cannot be rebuilt "
-              "with this key file; they stay unsent", file=sys.stderr)
+    print(f"{n['searches']} of {n['active']} saved searches computed for this model, {n['new']} new offers "
+          f"noticed; {n['digests']} digests ({n['offers']} offers) written to {args.out}; {n['purged']} expired "
+          "searches deleted")
+    if n["without_link"]:
+        print(f"warning: {n['without_link']} searches have new offers but their links cannot be rebuilt with this "
+              "key file; they stay unsent", file=sys.stderr)
     return OK
 
 
-def _demand(args, model):
-    """(demand records, profiles, sources) from --profiles and --demand-db; bad profiles are reported."""
-    from .coverage import DemandLog, demand_records, gather_demand
-    from .io import read_profiles
-    profiles, survey, logged, bad = [], None, None, 0
-    if args.profiles:
-        for line, profile, problems in read_profiles(args.profiles, sheet=args.sheet):
-            _print_problems(problems)
-            bad += bool(problems)
-            if profile is not None:
-                profiles.append(profile)
-        survey = demand_records(model, profiles)
-    if args.demand_db:
-        try:
-            logged = DemandLog(args.demand_db, retention_days=0).read()
-        except Exception as exc:
-            # a URL that is no URL is the call's fault; a missing driver or a server that does not answer is not
-            from sqlalchemy.exc import ArgumentError as BadURL
-            error = ArgumentError if isinstance(exc, BadURL) else UnavailableError
-            raise error([Problem(("demand_db",), f"cannot read the demand log {args.demand_db!r}: "
-                                 f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")]) from None
-    records, sources = gather_demand(survey, str(args.profiles), logged)
-    return records, profiles, sources, bad
-
-
 def cmd_coverage(args) -> int:
-    from .coverage import check_output, coverage_report, exposure, write_coverage
-    check_output(args.out)
-    model = _load(args.model)
-    records, profiles, sources, bad = _demand(args, model)
-    exposed = exposure(model, profiles) if profiles else None
-    report = coverage_report(model.offers, records, fields=[args.field] if args.field else None,
-                             region=args.region, demand_sources=sources, exposure=exposed)
-    if args.reference_roles:
-        from .coverage import with_reference
-        from .io import read_reference_roles
-        report = with_reference(report, read_reference_roles(args.reference_roles), str(args.reference_roles))
-    write_coverage(report, args.out)
-    for sentence in report.summary:
-        print(sentence)
+    from .coverage import write_gap_report
+    report, demand = write_gap_report(args.model, args.out, profiles=args.profiles, sheet=args.sheet,
+                                      demand_db=args.demand_db, field=args.field, region=args.region,
+                                      reference_roles=args.reference_roles, on_problem=_report_one)
+    print("\n".join(report.summary))
     print(f"report written to {args.out}", file=sys.stderr)
-    return BAD_DATA if bad else OK
+    return BAD_DATA if demand.bad else OK
 
 
 def cmd_portfolio(args) -> int:
-    from .coverage import check_output, coverage_report, portfolio, write_portfolio
-    check_output(args.out)
-    model = _load(args.model)
-    records, _, sources, bad = _demand(args, model)
-    report = coverage_report(model.offers, records, demand_sources=sources)
-    result = portfolio(list(model.offers), args.provider, report)
-    write_portfolio(result, report, args.out)
+    from .coverage import write_provider_report
+    result, demand = write_provider_report(args.model, args.provider, args.out, profiles=args.profiles,
+                                           sheet=args.sheet, demand_db=args.demand_db, on_problem=_report_one)
     print(f"{result.provider}: {result.offers} offers; {sum(g['could_fill'] for g in result.gaps)} underserved "
           f"cells without an offer of yours; written to {args.out}", file=sys.stderr)
-    return BAD_DATA if bad else OK
+    return BAD_DATA if demand.bad else OK
 
 
 def _at_least(minimum: int):
@@ -262,138 +198,111 @@ def _at_least(minimum: int):
     return parse
 
 
-_non_negative, _positive = _at_least(0), _at_least(1)
-GRACEFUL_SHUTDOWN_SECONDS = 30  # on SIGTERM, requests in flight get this long to finish
+def _top_k(value: str) -> int:
+    try:
+        return check_top_k(value)
+    except MatcherInputError as exc:
+        raise argparse.ArgumentTypeError(exc.problems[0].msg) from None
 
 
 def _code(what: str, codes):
     def check(value: str) -> str:
         if value in codes:
             return value
-        from .core import unknown_code_message
         raise argparse.ArgumentTypeError(unknown_code_message(value, what, tuple(codes)))
     return check
 
 
-def _sheet_option(p) -> None:
-    p.add_argument("--sheet", help="for an Excel file: the sheet to read (default: its first visible sheet)")
+# options several subcommands share: (flags, keyword arguments of add_argument)
+SHEET = ("--sheet", {"help": "for an Excel file: the sheet to read (default: its first visible sheet)"})
+MODEL = ("--model", {"required": True})
+OUT = ("--out", {"required": True, "help": "output file, .jsonl, .csv or .xlsx"})
+TOP_K = ("--top-k", {"type": _top_k, "default": limits.DEFAULT_TOP_K,
+                     "help": f"number of offers, 1 to {limits.MAX_TOP_K} (default {limits.DEFAULT_TOP_K})"})
+NO_SEMANTIC = ("--no-semantic", {"dest": "semantic", "action": "store_false", "help": (
+    "fast mode: rank on the lexical signals alone, with the weights fitted for them; no sentence encoder runs "
+    "(several times the throughput, somewhat lower quality: benchmarks/results.md)")})
+DEMAND = [("--profiles", {"help": "demand: a JSONL, CSV or Excel file of profiles (e.g. a survey)"}), SHEET,
+          ("--demand-db", {"help": "demand: the service's demand log, e.g. sqlite:///models/demand.sqlite"}),
+          ("--out", {"required": True, "help": "report file: .json, .csv, .xlsx or .html"})]
 
 
-def _semantic_switch(p) -> None:
-    p.add_argument("--no-semantic", dest="semantic", action="store_false",
-                   help="fast mode: rank on the lexical signals alone, with the weights fitted for them; no sentence "
-                        "encoder runs (several times the throughput, somewhat lower quality: benchmarks/results.md)")
+def _serve_options() -> list:
+    """`matcher serve`'s options, from the settings table (matcher.limits.SETTINGS)."""
+    options = []
+    for s in limits.SETTINGS:
+        if s.flag == "--no-semantic":
+            options.append(NO_SEMANTIC)
+        elif s.flag:
+            kind = _at_least(s.minimum) if s.minimum is not None else (s.type if s.type is not str else None)
+            extra = {"required": True} if s.name == "model_dir" else {"default": s.default}
+            help_ = s.help + (f" (default: {s.default_text})" if s.default_text else "")
+            options.append((s.flag, {"dest": s.name, "metavar": s.flag[2:].replace("-", "_").upper(), "type": kind,
+                                     "help": help_, **extra}))
+    return options
+
+
+def _commands(teams) -> dict:
+    """subcommand -> (handler, help, options)."""
+    return {
+        "validate": (cmd_validate, "report problems of a catalog (.jsonl, .csv, .xlsx); exit 1 if any record is bad",
+                     [("catalog", {}), ("--format", {"choices": ("text", "json"), "default": "text"}), SHEET]),
+        "train": (cmd_train, "fit a model on a catalog (.jsonl, .csv, .xlsx) and write it atomically",
+                  [("--catalog", {"required": True}), MODEL, SHEET]),
+        "template": (cmd_template, "write the Excel template for a catalog (German headers, dropdowns)",
+                     [("--out", {"required": True, "help": "file to write, e.g. angebote.xlsx"})]),
+        "recommend": (cmd_recommend, "offers for one person", [
+            MODEL, ("--role-title", {"help": "job title in your own words, e.g. 'Jugendhilfeplanerin'"}),
+            ("--role", {"help": "role code, overrides the role read from the title"}),
+            ("--fields", {"help": "field codes, comma separated, e.g. beteiligung,kinder_jugend"}),
+            ("--needs", {"required": True, "help": "what you need, in your own words"}),
+            ("--region", {"help": "state code, e.g. NW"}),
+            ("--format-preference", {"help": "praesenz, online or hybrid (a preference, not a filter)"}),
+            TOP_K, ("--json", {"action": "store_true", "help": "print JSON instead of a table"}), NO_SEMANTIC]),
+        "score": (cmd_score, "batch: offers for every profile of a JSONL, CSV or Excel file", [
+            ("profiles", {}), SHEET,
+            ("--engine", {"choices": ("local", "spark"), "default": "local", "help": (
+                "where to score: local (streamed in chunks on this machine) or spark (Apache Spark; needs the "
+                "extra [spark] and Java 17+); both write the same file")}),
+            ("--spark-master", {"help": "Spark master URL for --engine spark (default: spark-submit's --master, "
+                                        "else local[*])"}),
+            ("--spark-staging", {"help": "directory every Spark executor can read, for the checked profiles "
+                                         "(default: a temp dir)"}),
+            MODEL, OUT, TOP_K, NO_SEMANTIC]),
+        "group": (cmd_group, "batch: offers each team of a file can take up together (JSONL; or CSV or Excel, one "
+                             "member per row with a column 'Team')", [
+            ("teams", {}), SHEET, MODEL, OUT, TOP_K,
+            ("--aggregation", {"choices": tuple(teams.AGGREGATIONS), "default": teams.DEFAULT_AGGREGATION,
+                               "help": f"how members' fit is combined (default {teams.DEFAULT_AGGREGATION}, the "
+                                       "benchmark's choice)"}), NO_SEMANTIC]),
+        "coverage": (cmd_coverage, "report of underserved roles per field (.json .csv .html)", [
+            MODEL, *DEMAND, ("--field", {"type": _code("field", FIELDS), "help": "one field code"}),
+            ("--region", {"type": _code("region", STATES), "help": "one state code"}),
+            ("--reference-roles", {"help": "a reference mix of roles (JSONL or CSV: role;count, e.g. staff counts) "
+                                           "to set the supply against, also without demand"})]),
+        "portfolio": (cmd_portfolio, "where one provider's offers sit, which gaps it could fill", [
+            MODEL, *DEMAND, ("--provider", {"required": True, "help": "provider name as in the catalog"})]),
+        "alerts": (cmd_alerts, "after a retrain: each saved search's new offers, one digest per search (HTML and "
+                               "text, German) for whoever sends mail", [
+            MODEL, ("--db", {"help": "SQLAlchemy URL of the saved searches (default: sqlite beside the model "
+                                     "directory, as the service keeps them)"}),
+            ("--key-file", {"help": "the key the search links are derived from (default: beside the model)"}),
+            ("--out", {"required": True, "help": "folder for the digests: <search id>.html and .txt each"}),
+            ("--base-url", {"default": "http://127.0.0.1:8000",
+                            "help": "the service's public address, for the links in the digests"}), NO_SEMANTIC]),
+        "serve": (cmd_serve, "HTTP service and web page", _serve_options()),
+    }
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import teams
     parser = argparse.ArgumentParser(prog="matcher", description="Support offers for municipal actors.")
     sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("validate", help="report problems of a catalog (.jsonl, .csv, .xlsx); exit 1 if any record "
-                                        "is bad")
-    p.add_argument("catalog")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    _sheet_option(p)
-    p.set_defaults(handler=cmd_validate)
-
-    p = sub.add_parser("train", help="fit a model on a catalog (.jsonl, .csv, .xlsx) and write it atomically")
-    p.add_argument("--catalog", required=True)
-    p.add_argument("--model", required=True)
-    _sheet_option(p)
-    p.set_defaults(handler=cmd_train)
-
-    p = sub.add_parser("template", help="write the Excel template for a catalog (German headers, dropdowns)")
-    p.add_argument("--out", required=True, help="file to write, e.g. angebote.xlsx")
-    p.set_defaults(handler=cmd_template)
-
-    top_k_help = f"number of offers, 1 to {limits.MAX_TOP_K} (default {limits.DEFAULT_TOP_K})"
-    p = sub.add_parser("recommend", help="offers for one person")
-    p.add_argument("--model", required=True)
-    p.add_argument("--role-title", help="job title in your own words, e.g. 'Jugendhilfeplanerin'")
-    p.add_argument("--role", help="role code, overrides the role read from the title")
-    p.add_argument("--fields", help="field codes, comma separated, e.g. beteiligung,kinder_jugend")
-    p.add_argument("--needs", required=True, help="what you need, in your own words")
-    p.add_argument("--region", help="state code, e.g. NW")
-    p.add_argument("--format-preference", help="praesenz, online or hybrid (a preference, not a filter)")
-    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    _semantic_switch(p)
-    p.set_defaults(handler=cmd_recommend)
-
-    p = sub.add_parser("score", help="batch: offers for every profile of a JSONL, CSV or Excel file")
-    p.add_argument("profiles")
-    _sheet_option(p)
-    p.add_argument("--engine", choices=("local", "spark"), default="local",
-                   help="where to score: local (streamed in chunks on this machine) or spark (Apache Spark; "
-                        "needs the extra [spark] and Java 17+); both write the same file")
-    p.add_argument("--spark-master", default=None,
-                   help="Spark master URL for --engine spark (default: spark-submit's --master, else local[*])")
-    p.add_argument("--spark-staging", default=None,
-                   help="directory every Spark executor can read, for the checked profiles (default: a temp dir)")
-    p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True, help="output file, .jsonl, .csv or .xlsx")
-    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
-    _semantic_switch(p)
-    p.set_defaults(handler=cmd_score)
-
-    from .teams import AGGREGATIONS, DEFAULT_AGGREGATION
-    p = sub.add_parser("group", help="batch: offers each team of a file can take up together (JSONL; or CSV or "
-                                     "Excel, one member per row with a column 'Team')")
-    p.add_argument("teams")
-    _sheet_option(p)
-    p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True, help="output file, .jsonl, .csv or .xlsx")
-    p.add_argument("--top-k", type=_top_k, default=limits.DEFAULT_TOP_K, help=top_k_help)
-    p.add_argument("--aggregation", choices=tuple(AGGREGATIONS), default=DEFAULT_AGGREGATION,
-                   help=f"how members' fit is combined (default {DEFAULT_AGGREGATION}, the benchmark's choice)")
-    _semantic_switch(p)
-    p.set_defaults(handler=cmd_group)
-
-    from .core import FIELDS, STATES
-    for name, handler, text in (("coverage", cmd_coverage, "report of underserved roles per field (.json .csv .html)"),
-                                ("portfolio", cmd_portfolio, "where one provider's offers sit, which gaps it could fill")):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("--model", required=True)
-        p.add_argument("--profiles", help="demand: a JSONL, CSV or Excel file of profiles (e.g. a survey)")
-        _sheet_option(p)
-        p.add_argument("--demand-db", help="demand: the service's demand log, e.g. sqlite:///models/demand.sqlite")
-        p.add_argument("--out", required=True, help="report file: .json, .csv, .xlsx or .html")
-        if name == "coverage":
-            p.add_argument("--field", type=_code("field", FIELDS), help="one field code")
-            p.add_argument("--region", type=_code("region", STATES), help="one state code")
-            p.add_argument("--reference-roles", help="a reference mix of roles (JSONL or CSV: role;count, e.g. "
-                                                     "staff counts) to set the supply against, also without demand")
-        else:
-            p.add_argument("--provider", required=True, help="provider name as in the catalog")
+    for name, (handler, help_, options) in _commands(teams).items():
+        p = sub.add_parser(name, help=help_)
+        for flag, kwargs in options:
+            p.add_argument(flag, **kwargs)
         p.set_defaults(handler=handler)
-
-    p = sub.add_parser("alerts", help="after a retrain: each saved search's new offers, one digest per search "
-                                      "(HTML and text, German) for whoever sends mail")
-    p.add_argument("--model", required=True)
-    p.add_argument("--db", help="SQLAlchemy URL of the saved searches (default: sqlite beside the model directory, "
-                                "as the service keeps them)")
-    p.add_argument("--key-file", help="the key the search links are derived from (default: beside the model)")
-    p.add_argument("--out", required=True, help="folder for the digests: <search id>.html and .txt each")
-    p.add_argument("--base-url", default="http://127.0.0.1:8000",
-                   help="the service's public address, for the links in the digests")
-    _semantic_switch(p)
-    p.set_defaults(handler=cmd_alerts)
-
-    p = sub.add_parser("serve", help="HTTP service and web page")
-    p.add_argument("--model", required=True)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--demand-db", help="SQLAlchemy URL of the demand log (default: sqlite beside the model "
-                                       "directory; '' for none), e.g. postgresql+psycopg://user@host/db")
-    p.add_argument("--profiles", help="a profiles file (e.g. a survey) counted as demand on /coverage and /anbieter")
-    p.add_argument("--retention-days", type=_non_negative, default=365,
-                   help="days the demand log keeps (0 = forever)")
-    p.add_argument("--max-waiting", type=_positive, default=limits.MAX_WAITING,
-                   help=f"engine requests in the service at once, per worker, before it answers 503 with "
-                        f"Retry-After (default {limits.MAX_WAITING}: an admitted request is answered well within 2 s)")
-    _semantic_switch(p)
-    p.set_defaults(handler=cmd_serve)
     return parser
 
 
@@ -410,11 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         return CANNOT_WRITE
     except UnavailableError as exc:
         print("error: cannot run here:", file=sys.stderr)
-        _print_problems(exc.problems)
+        _report(exc.problems)
         return USAGE
     except MatcherInputError as exc:  # ArgumentError included
         print("error: invalid input:", file=sys.stderr)
-        _print_problems(exc.problems)
+        _report(exc.problems)
         return USAGE if isinstance(exc, ArgumentError) else BAD_DATA
 
 

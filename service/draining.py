@@ -9,11 +9,8 @@ import threading
 
 log = logging.getLogger("service")
 
-DRAIN_SECONDS = 2.0
-
-
 class Drain:
-    def __init__(self, seconds: float = DRAIN_SECONDS):
+    def __init__(self, seconds: float):
         self.seconds = seconds
         self.started = threading.Event()
 

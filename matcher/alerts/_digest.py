@@ -16,9 +16,9 @@ from jinja2 import Environment
 
 from ..core import label
 from ..io import atomic_output
-from ..model import MatchModel
+from ..model import MatchModel, load
 from ..ranking import recommend_many
-from ._store import Notice, SavedSearch, SearchStore, utcnow
+from ._store import Notice, SavedSearch, SearchStore, default_locations, utcnow
 
 
 # After a retrain: the offers that are new in each saved search's top k, noticed once per search, ever.
@@ -205,4 +205,20 @@ def write_digests(store: SearchStore, out_dir: str | Path, base_url: str, now: d
         store.mark_sent(search.id, [n.offer_id for n in unsent], now or utcnow())
         counts["digests"] += 1
         counts["offers"] += len(unsent)
+    return counts
+
+
+def send_alerts(model_dir: str | Path, out_dir: str | Path, *, db: str | None = None, key_file: str | None = None,
+                base_url: str = "http://127.0.0.1:8000", semantic: bool = True) -> dict:
+    """After a retrain: the new offers of every saved search under the model in `model_dir`, one digest per search
+    with news written to `out_dir`. The searches are where the service keeps them unless `db` and `key_file` say
+    otherwise. Returns the counts of refresh_notices and write_digests in one dict (zeros without a database)."""
+    default_db, default_key = default_locations(model_dir)
+    store = SearchStore(db or default_db, key_file or default_key)
+    model = load(model_dir)
+    model = model if semantic else model.lexical()
+    counts = {"active": 0, "searches": 0, "new": 0, "purged": 0, "digests": 0, "offers": 0, "without_link": 0}
+    if store.exists():
+        counts.update(refresh_notices(store, model))
+        counts.update(write_digests(store, out_dir, base_url))
     return counts

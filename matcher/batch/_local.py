@@ -1,4 +1,5 @@
-"""Batch scoring: profiles (or teams) streamed from a file in chunks, results written as JSON Lines, CSV or Excel.
+"""The jobs on files, run on this machine: train a model from a catalog file; score files of profiles (or teams)
+in chunks, results written as JSON Lines, CSV or Excel.
 
 Memory stays flat however long the input is: one chunk is held at a time, and the output goes to a
 temporary file beside the target that replaces it only when the run is complete.
@@ -10,18 +11,54 @@ import io
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..core import Problem, Profile, check_top_k
-from ..io import atomic_output, group_result_to_dict, read_profiles, read_teams, result_to_dict, safe_cell
-from ..model import MatchModel
+from ..core import MatcherInputError, Problem, Profile, check_top_k
+from ..io import (atomic_output, file_sha256, group_result_to_dict, read_catalog, read_profiles, read_teams,
+                  result_to_dict, safe_cell)
+from ..model import MatchModel, fit_model, read_encodings, save
 from ..ranking import recommend_many, render
 from ..teams import DEFAULT_AGGREGATION, check_aggregation, recommend_group
 
 CHUNK = 256
 CSV_COLUMNS = ("profile_id", "rank", "offer_id", "score", "reasons", "title", "role", "role_confidence", "fields")
 GROUP_CSV_COLUMNS = ("group_id", "rank", "offer_id", "score", "reasons", "members", "title")
+
+
+@dataclass(frozen=True)
+class TrainSummary:
+    """What `train` did: the model written, the offers it learned from, the bad records skipped, and how many
+    offers the sentence encoder read afresh or reused from the model it replaced (0 and 0 without an encoder)."""
+
+    model_dir: Path
+    offers: int
+    problems: tuple[Problem, ...]
+    semantic: bool
+    encoded: int
+    reused: int
+    catalog_sha256: str
+
+
+def train(catalog: str | Path, model_dir: str | Path, *, sheet: str | None = None, **fit_options) -> TrainSummary:
+    """Fit a model on a catalog file (JSON Lines, CSV or Excel: `sheet`, else its first visible sheet) and save it
+    atomically into `model_dir`, with its model card and the catalog's hash.
+
+    Bad records are skipped and listed in the summary; only changed offers are encoded again (the embeddings of
+    the model being replaced are reused). Raises MatcherInputError for a file that cannot be read at all, and when
+    no record is good (then its problems end with one of type "no_offers", and nothing is written).
+    fit_options go to fit_model (encoder, weights, role_classifier).
+    """
+    offers, problems = read_catalog(catalog, sheet=sheet)
+    if not offers:
+        raise MatcherInputError([*problems, Problem((), "no valid offers to train on; nothing was written",
+                                                    "no_offers")])
+    sha256 = file_sha256(catalog)
+    model = fit_model(offers, encodings=read_encodings(model_dir), **fit_options)
+    save(model, model_dir, catalog_sha256=sha256)
+    done = model.card.get("encoding") or {"encoded": 0, "reused": 0}
+    return TrainSummary(Path(model_dir), len(offers), tuple(problems), model.semantic, done["encoded"],
+                        done["reused"], sha256)
 
 
 def _chunks(items, size):

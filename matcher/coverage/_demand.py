@@ -9,15 +9,19 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError as BadURL, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ..core import Profile
+from ..core import ArgumentError, Problem, Profile, UnavailableError
+from ..io import read_profiles
 from ..ranking import Interpretation
-from ._gaps import DemandRecord
+from ._gaps import DemandRecord, demand_records
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +144,44 @@ class DemandLog:
         cutoff = today - timedelta(days=self.retention_days)
         with self._engine.begin() as conn:
             return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Demand gathered for a report: the records, the German names of their sources, the good profiles of a
+    profiles file (for the exposure of offers) and how many of its profiles were bad (reported and skipped)."""
+
+    records: list[DemandRecord]
+    sources: list[str]
+    profiles: list[Profile] = field(default_factory=list)
+    bad: int = 0
+
+
+def read_demand(model, *, profiles: str | Path | None = None, sheet: str | None = None,
+                demand_db: str | None = None, survey_name: str | None = None,
+                on_problem: Callable[[Problem], None] = lambda p: None) -> Demand:
+    """Demand from a profiles file (e.g. a survey: each profile read as the model reads a person; bad ones
+    reported to on_problem and skipped) and from a demand log (ArgumentError for a URL that is no URL,
+    UnavailableError for a database that cannot be read). The survey is named survey_name, else by its path."""
+    good, survey, logged, bad = [], None, None, 0
+    if profiles:
+        for _, profile, problems in read_profiles(profiles, sheet=sheet):
+            for problem in problems:
+                on_problem(problem)
+            bad += bool(problems)
+            if profile is not None:
+                good.append(profile)
+        survey = demand_records(model, good)
+    if demand_db:
+        try:
+            logged = DemandLog(demand_db, retention_days=0).read()
+        except Exception as exc:
+            # a URL that is no URL is the call's fault; a missing driver or a server that does not answer is not
+            error = ArgumentError if isinstance(exc, BadURL) else UnavailableError
+            raise error([Problem(("demand_db",), f"cannot read the demand log {demand_db!r}: "
+                                 f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")]) from None
+    records, sources = gather_demand(survey, survey_name or str(profiles), logged)
+    return Demand(records, sources, good, bad)
 
 
 def gather_demand(survey: list[DemandRecord] | None = None, survey_name: str = "Umfrage",

@@ -6,6 +6,7 @@ import base64
 import difflib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,8 +14,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..core import FIELDS, ROLES, ArgumentError, Offer, Problem, label, taxonomy
-from ..io import atomic_output, safe_cell
-from ._gaps import INDICATIVE_RULE, CoverageReport, supply_table
+from ..io import atomic_output, read_reference_roles, safe_cell
+from ..model import load
+from ._demand import Demand, read_demand
+from ._gaps import INDICATIVE_RULE, CoverageReport, coverage_report, exposure, supply_table, with_reference
 
 
 # One provider's position: where its offers sit in the field x role matrix, and which gaps it could fill.
@@ -184,3 +187,34 @@ def write_portfolio(result: Portfolio, report: CoverageReport, path: str | Path)
     with atomic_output(path, ()) as (out, _):
         out.write(text)
     return Path(path)
+
+
+def write_gap_report(model_dir: str | Path, out: str | Path, *, profiles: str | Path | None = None,
+                     sheet: str | None = None, demand_db: str | None = None, field: str | None = None,
+                     region: str | None = None, reference_roles: str | Path | None = None,
+                     on_problem: Callable[[Problem], None] = lambda p: None) -> tuple[CoverageReport, Demand]:
+    """The coverage report of a model's catalog against the demand of a profiles file and a demand log (and a
+    reference mix of roles), written to `out` (.json .csv .xlsx .html); returns it with the demand read."""
+    check_output(out)
+    model = load(model_dir)
+    demand = read_demand(model, profiles=profiles, sheet=sheet, demand_db=demand_db, on_problem=on_problem)
+    report = coverage_report(model.offers, demand.records, fields=[field] if field else None, region=region,
+                             demand_sources=demand.sources,
+                             exposure=exposure(model, demand.profiles) if demand.profiles else None)
+    if reference_roles:
+        report = with_reference(report, read_reference_roles(reference_roles), str(reference_roles))
+    write_coverage(report, out)
+    return report, demand
+
+
+def write_provider_report(model_dir: str | Path, provider: str, out: str | Path, *,
+                          profiles: str | Path | None = None, sheet: str | None = None, demand_db: str | None = None,
+                          on_problem: Callable[[Problem], None] = lambda p: None) -> tuple[Portfolio, Demand]:
+    """One provider's portfolio against the coverage report, written to `out`; returns it with the demand read."""
+    check_output(out)
+    model = load(model_dir)
+    demand = read_demand(model, profiles=profiles, sheet=sheet, demand_db=demand_db, on_problem=on_problem)
+    report = coverage_report(model.offers, demand.records, demand_sources=demand.sources)
+    result = portfolio(list(model.offers), provider, report)
+    write_portfolio(result, report, out)
+    return result, demand

@@ -2,7 +2,8 @@
 a catalog."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, fields as dataclass_fields, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields as dataclass_fields, replace
 from datetime import datetime, timezone
 from functools import cached_property
 
@@ -47,7 +48,7 @@ class Weights:
 
     @classmethod
     def from_dict(cls, values: dict) -> "Weights":
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in dataclass_fields(cls)}
         return cls(**{k: float(v) for k, v in values.items() if k in known})
 
 
@@ -85,11 +86,14 @@ class MatchModel:
     fields: FieldClassifier
     weights: Weights = DEFAULT_WEIGHTS
     card: dict = field(default_factory=dict)
+    # the embeddings this fit used, by content key (matcher.text.content_key): `save` keeps them beside the model
+    # for the next retrain; never pickled with the model, so a loaded model has None
+    encodings: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self):
         # the fitted fields, and the transposed matrices the products read (so that a loaded model maps them from
         # disk instead of building them); the other cached views below are rebuilt on first use after loading
-        state = {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
+        state = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "encodings"}
         return {**state, "word_columns": self.word_columns, "char_columns": self.char_columns}
 
     @property
@@ -194,8 +198,9 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     """Fit every part of the model on a catalog; the encoder defaults to the bundled multilingual E5.
 
     encodings: embeddings by content key (matcher.text.content_key) from an earlier fit, e.g. read_encodings of
-    the model being replaced; only texts not in it are encoded, and it is left holding exactly this fit's. The
-    card says how many offers were encoded and how many reused.
+    the model being replaced; only texts not in it are encoded, and it is only read. The model returned carries
+    exactly this fit's in `model.encodings` (what `save` keeps for the next retrain); its card says how many offers
+    were encoded and how many reused.
     """
     if not offers:
         raise ValueError("cannot fit a model on an empty catalog")
@@ -226,9 +231,7 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
             "encoder": getattr(served, "name", None), **counts(offers)}
     if encoder is not None:
         card["encoding"] = encoding
-        if encodings is not None:
-            encodings.clear()
-            encodings.update(encoder.used)
     return MatchModel(offers=tuple(offers), vectorizer=vectorizer, word_matrix=word_matrix, char_matrix=char_matrix,
                       embeddings=embeddings, encoder=served, roles=role_classifier or train_role_classifier(),
-                      fields=fields, weights=weights, card=card)
+                      fields=fields, weights=weights, card=card,
+                      encodings=dict(encoder.used) if encoder is not None else None)

@@ -1,9 +1,11 @@
 """Saving and loading a model directory: written atomically, with a model card, refused when foreign or stale."""
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import replace
 from importlib import metadata
@@ -21,6 +23,7 @@ FORMAT_VERSION = 4  # 2: offers encoded with their field labels, a second role; 
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
 ENCODINGS = "encodings.npz"  # embeddings by content key, for the next retrain (never loaded to serve)
+WRITER = ".writer"  # in a version directory while a save writes it: {"pid", "host"}
 
 
 def package_version() -> str:
@@ -37,15 +40,23 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     `directory` becomes a symbolic link to a sibling version directory (.NAME.v-...); a new model is written
     beside it and the link is replaced in one rename, so a running service reloads either the old model or
     the new one, never a mix. A path that holds anything but a kommune-matcher model is refused, not replaced.
+    Version directories that a save killed mid-write left behind are swept first (sweep_unfinished).
+
+    encodings: kept beside the model for the next retrain; by default the ones the model was fitted with.
     """
     directory = Path(directory)
     if directory.exists() or directory.is_symlink():
         _check_replaceable(directory)
+    encodings = model.encodings if encodings is None else encodings
     card = {"kind": KIND, "format_version": FORMAT_VERSION, "package_version": package_version(),
             "catalog_sha256": catalog_sha256, "weights": model.weights.to_dict(), **model.card}
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
+        sweep_unfinished(directory)
         version = Path(tempfile.mkdtemp(prefix=f".{directory.name}.v-", dir=directory.parent))
+        # who writes this version: a save that is killed leaves it, and the next one knows it may go
+        (version / WRITER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}),
+                                      encoding="utf-8")
     except OSError as exc:
         raise _cannot_write(directory, exc) from exc
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
@@ -75,9 +86,50 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
         if isinstance(exc, OSError):  # a full disk, a read-only folder: say so, not how joblib noticed
             raise _cannot_write(directory, exc) from exc
         raise
+    try:
+        (version / WRITER).unlink()  # complete and in place
+    except OSError:
+        pass  # it is what `directory` points at: never swept
     if previous is not None and previous != version:
         shutil.rmtree(previous, ignore_errors=True)
     return directory
+
+
+def sweep_unfinished(directory: str | Path) -> list[Path]:
+    """Delete the version directories (and their links) of saves into `directory` that were killed mid-write.
+
+    Only what a save wrote is touched: a sibling `.NAME.v-*` directory that still holds the writer's note, whose
+    writer ran on this machine and is no longer alive, and that `directory` does not point at. A save under way
+    in another process (its writer alive), a directory of another machine (shared storage) and anything else are
+    left alone. Returns what was deleted.
+    """
+    directory = Path(directory)
+    current = directory.resolve() if directory.is_symlink() else None
+    host, swept = socket.gethostname(), []
+    for version in directory.parent.glob(f".{glob.escape(directory.name)}.v-*"):
+        try:
+            writer = json.loads((version / WRITER).read_text(encoding="utf-8"))
+            pid, same_host = int(writer["pid"]), writer["host"] == host
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not one of ours, or complete
+        if version.is_symlink() or version.resolve() == current or not same_host or _alive(pid):
+            continue
+        link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
+        if link.is_symlink():
+            link.unlink(missing_ok=True)
+        shutil.rmtree(version, ignore_errors=True)
+        swept.append(version)
+    return swept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def _cannot_write(directory: Path, exc: OSError) -> ModelSaveError:
