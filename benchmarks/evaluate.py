@@ -12,7 +12,7 @@ from matcher.model import fit_model
 from matcher.ranking import fit_weights, ndcg_at_k, rank, recall_at_k, reciprocal_rank, score, top_k
 from matcher.text import default_encoder
 
-from labeled import TODAY, load_judgments, load_profiles
+from labeled import load_judgments, load_profiles
 
 K = 10
 LONG_NEEDS = 600  # characters: motions, Beschlussvorlagen, concept papers and job descriptions are longer
@@ -51,7 +51,7 @@ class Bench:
         self.people = score(self.model, self.profiles)
         self.interpretations = [person.interpretation for person in self.people]
         self.rows = [person.raw for person in self.people]
-        self.today = TODAY.toordinal()
+        self.today = collection.today.toordinal()
         self.masks = [self.model.eligible(p.region, self.today) for p in self.profiles]
         ids = self.model.offer_ids
         self.grade_rows = [np.array([self.grades.get(p.id, {}).get(i, 0) for i in ids]) for p in self.profiles]
@@ -87,11 +87,19 @@ class Bench:
         idx = range(len(self.profiles)) if subset is None else subset
         return [i for i in idx if any(g > 0 for g in self.grades.get(self.profiles[i].id, {}).values())]
 
+    def examples(self, subset=None) -> tuple[list, list, list]:
+        """(signals, grades, masks) of the judged profiles of subset: what a fit learns from."""
+        idx = self.judged(subset)
+        return [self.rows[i] for i in idx], [self.grade_rows[i] for i in idx], [self.masks[i] for i in idx]
+
     def fit(self, start, names, subset=None, **options):
         """Weights learned from this collection's judgments (of subset), for ranking another collection."""
-        idx = self.judged(subset)
-        return fit_weights([self.rows[i] for i in idx], [self.grade_rows[i] for i in idx],
-                           [self.masks[i] for i in idx], start, names, **options)
+        return fit_weights(*self.examples(subset), start, names, **options)
+
+    def per_profile(self, ranked: dict[str, list[str]], subset=None) -> np.ndarray:
+        """NDCG@10 of each judged profile of subset, in order: the paired comparisons use it."""
+        return np.array([ndcg_at_k(ranked[self.profiles[i].id], self.grades[self.profiles[i].id], K)
+                         for i in self.judged(subset)])
 
     def metrics(self, ranked: dict[str, list[str]], subset=None) -> dict[str, float]:
         idx = self.judged(subset)
@@ -120,11 +128,41 @@ def cross_validate(bench: Bench, start, names, folds: int = 5, seed: int = 0):
 
 
 MMR_LAMBDAS = (0.8, 0.9, 1.0)
+STRENGTHS = (0.01, 0.1, 1.0)  # C of the pairwise fit: smaller keeps the weights nearer the start
 
 
-def fit_engine(bench: Bench, start, names):
-    """What the engine learns from one collection's judgments: signal weights and calibration (pairwise, see
-    matcher/ranking/_tuning.py), then the diversification setting that does best on the same judgments."""
-    weights = bench.fit(start, names)
-    return max((replace(weights, mmr_lambda=lam) for lam in MMR_LAMBDAS),
-               key=lambda w: (bench.metrics(bench.engine(w))["ndcg@10"], w.mmr_lambda))
+def fit_on(benches, start, names, C: float = 1.0):
+    """Weights learned from the judgments of several collections at once."""
+    parts = [b.examples() for b in benches]
+    return fit_weights(*[sum((list(p[i]) for p in parts), []) for i in range(3)], start, names, C=C)
+
+
+def worst(benches, weights) -> float:
+    return min(b.metrics(b.engine(weights))["ndcg@10"] for b in benches)
+
+
+def fit_engine(train, start, names):
+    """What the engine learns from the training collections' judgments: signal weights and calibration (pairwise,
+    see matcher/ranking/_tuning.py), the fit's strength and the diversification setting.
+
+    Chosen for the worst case: with two or more training collections, each setting is fitted on all of them but one
+    and measured on that one, in turn, and the setting whose lowest figure is highest wins (ties: the weaker fit,
+    then more diversification); then it is fitted on all of them.
+    """
+    train = list(train) if isinstance(train, (list, tuple)) else [train]
+    fits = {}
+
+    def fitted(C, on):
+        if (C, on) not in fits:
+            fits[C, on] = fit_on([b for b in train if b.name in on], start, names, C)
+        return fits[C, on]
+
+    def inner(C, lam):
+        if len(train) < 2:
+            everyone = tuple(b.name for b in train)
+            return worst(train, replace(fitted(C, everyone), mmr_lambda=lam))
+        return min(worst([b], replace(fitted(C, tuple(o.name for o in train if o is not b)), mmr_lambda=lam))
+                   for b in train)
+    C, lam = max(((C, lam) for C in STRENGTHS for lam in MMR_LAMBDAS),
+                 key=lambda setting: (round(inner(*setting), 4), -setting[0], -setting[1]))
+    return replace(fitted(C, tuple(b.name for b in train)), mmr_lambda=lam)

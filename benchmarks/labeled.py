@@ -1,8 +1,10 @@
-"""The project's labeled data: two collections (a catalog, profiles, graded judgments), written apart.
+"""The project's labeled data: three collections (a catalog, profiles, graded judgments), written apart.
 
+"real": benchmarks/data/real/, offers and needs paraphrased from real public pages and council documents by other
+hands, each with its source address (see its README.md): the collection that stands for a new installation.
 "bundled": the sample catalog in data/ with benchmarks/data/profiles.jsonl and judgments.jsonl.
 "second": benchmarks/data/second/, another catalog, other profiles, other judges (see its README.md).
-Everything fitted on judgments is measured on the other collection (leave-one-catalog-out, quality.py).
+Everything fitted on judgments is measured on a collection it did not see (leave-one-collection-out, quality.py).
 """
 from __future__ import annotations
 
@@ -23,8 +25,12 @@ PROFILES = HERE / "data" / "profiles.jsonl"
 JUDGMENTS = HERE / "data" / "judgments.jsonl"
 HELDOUT_TITLES = HERE / "data" / "job_titles_heldout.csv"
 SECOND = HERE / "data" / "second"
-TODAY = date(2026, 11, 25)
-MODEL = HERE / ".cache" / "model"  # the judgments were made on this day: expiry is judged against it
+REAL = HERE / "data" / "real"
+TODAY = date(2026, 11, 25)  # the judgments of 'bundled' and 'second' were made on this day: expiry is judged against it
+# the real offers were collected from pages of several years and judged on their content as published: the day
+# lies before every deadline they state, so the expiry rule (tested on the other two) removes none of them
+REAL_TODAY = date(2020, 1, 1)
+MODEL = HERE / ".cache" / "model"
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,17 @@ class Collection:
     catalog: Path
     profiles: Path
     judgments: Path
+    today: date = TODAY
 
 
-COLLECTIONS = (Collection("bundled", CATALOG, PROFILES, JUDGMENTS),
-               Collection("second", SECOND / "catalog.jsonl", SECOND / "profiles.jsonl", SECOND / "judgments.jsonl"))
+def _folder(name: str, path: Path, today: date = TODAY) -> Collection:
+    return Collection(name, path / "catalog.jsonl", path / "profiles.jsonl", path / "judgments.jsonl", today)
+
+
+# the real-text collection first: the tables lead with it held out
+COLLECTIONS = (_folder("real", REAL, REAL_TODAY), Collection("bundled", CATALOG, PROFILES, JUDGMENTS),
+               _folder("second", SECOND))
+REAL_TITLES = REAL / "job_titles_real.csv"
 
 
 def load_profiles(path: Path = PROFILES) -> tuple[list[Profile], list[dict]]:

@@ -2,7 +2,7 @@
 without the name of the system that proposed them. Writes benchmarks/data/pool_<collection>.jsonl for the judges;
 their grades are added to the collection's judgments (grade 0 included, so a pair is never pooled twice).
 
-    python benchmarks/pool.py
+    python benchmarks/pool.py [COLLECTION,COLLECTION,...]
 """
 from __future__ import annotations
 
@@ -15,16 +15,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evaluate import load_benches  # noqa: E402
 from labeled import COLLECTIONS, HERE  # noqa: E402
-from quality import held_out_systems  # noqa: E402
+from quality import encoder_scores, held_out_systems  # noqa: E402
 
 from matcher.model import DEFAULT_WEIGHTS  # noqa: E402
 
 
-def main() -> None:
+def main(names: list[str] | None = None) -> None:
     benches = load_benches(COLLECTIONS)
+    encoders = {name: encoder_scores(b) for name, b in benches.items()}
     for name, test in benches.items():
-        train = next(b for n, b in benches.items() if n != name)
-        systems = {**held_out_systems(train, test), "engine, shipped weights": test.engine(DEFAULT_WEIGHTS)}
+        if names is not None and name not in names:
+            continue
+        train = [b for n, b in benches.items() if n != name]
+        systems, _ = held_out_systems(train, test, encoders)
+        systems["engine, shipped weights"] = test.engine(DEFAULT_WEIGHTS)
         judged = {(p, o) for p, grades in test.grades.items() for o in grades}
         pairs = sorted({(pid, oid) for ranked in systems.values() for pid, ids in ranked.items() for oid in ids
                         if (pid, oid) not in judged})
@@ -35,4 +39,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1].split(",") if len(sys.argv) > 1 else None)

@@ -252,7 +252,8 @@ def evaluate_roles(classifier: RoleClassifier, rows: list[LabeledTitle]) -> dict
     """Figures on labeled titles the classifier was not trained on (benchmarks/data/job_titles_heldout.csv).
 
     top1: the most likely role is the primary, confident or not; accuracy: the same with an unknown role counted
-    wrong; coverage: share with a confident role; roles_exact: the roles tuple equals the labels (both roles
+    wrong; coverage: share with a confident role; confidently_wrong: a confident role that is not the primary;
+    roles_exact: the roles tuple equals the labels (both roles
     right, nothing extra). `elected_*` repeat them on the titles whose labels include politik (council and
     committee members, elected heads of administration).
     """
@@ -264,6 +265,7 @@ def evaluate_roles(classifier: RoleClassifier, rows: list[LabeledTitle]) -> dict
         return {"top1": round(sum(g.best == r.role for g, r in among) / n, 4),
                 "accuracy": round(sum(g.role == r.role for g, r in among) / n, 4),
                 "coverage": round(sum(g.role is not None for g, _ in among) / n, 4),
+                "confidently_wrong": round(sum(g.role is not None and g.role != r.role for g, r in among) / n, 4),
                 "roles_exact": round(sum(g.roles == r.roles for g, r in among) / n, 4)}
 
     return {"n": len(pairs), **figures(pairs), "elected_n": len(elected),
