@@ -1,30 +1,74 @@
-"""Dependencies of the routes: the runtime, once the model is in, and its model."""
+"""The dependencies of the routes, each defined once as a type: what a route needs of the running service
+(service/lifespan.py), by type; tests swap one with `app.dependency_overrides`."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 
-from matcher import MatchModel
+from matcher import MatchModel, Problem, Profile, UnavailableError
+from matcher.alerts import SearchStore
+from matcher.coverage import DemandLog, gather_demand
+from matcher.ranking import CachedRecommender
 
 from .errors import NotReady
-from .runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-def ready_runtime(runtime: Annotated[Runtime, Depends(get_runtime)]) -> Runtime:
-    if runtime.recommender is None:
+def get_recommender(request: Request) -> CachedRecommender:
+    """The served model with its caches; 503 until it is loaded. A request keeps the one it got, swap or not."""
+    recommender = request.app.state.recommender
+    if recommender is None:
         raise NotReady()
-    return runtime
+    return recommender
 
 
-def get_model(runtime: Annotated[Runtime, Depends(ready_runtime)]) -> MatchModel:
-    return runtime.model
+def get_model(recommender: Annotated[CachedRecommender, Depends(get_recommender)]) -> MatchModel:
+    return recommender.model
 
 
-AnyRuntimeDep = Annotated[Runtime, Depends(get_runtime)]  # also while the model loads (the probes)
-RuntimeDep = Annotated[Runtime, Depends(ready_runtime)]
+def get_search_store(request: Request) -> SearchStore:
+    if request.app.state.searches is None:
+        raise UnavailableError([Problem(("searches_db",), "saved searches are not configured here "
+                                        "(KOMMUNE_MATCHER_SEARCHES_DB)", "unavailable")])
+    return request.app.state.searches
+
+
+def get_demand(request: Request) -> tuple[list, list[str]]:
+    """(demand records, German names of their sources): the survey read at start-up and the logged requests."""
+    demand_log = request.app.state.demand_log
+    logged = demand_log.read_or_empty() if demand_log is not None else None
+    return gather_demand(request.app.state.survey or None, "Umfrage", logged)
+
+
+class DemandRecorder:
+    """Records a request's demand, derived codes only, in a background task after the answer is sent; a failing
+    database is logged once by the demand log and costs no request."""
+
+    def __init__(self, demand_log: DemandLog | None, background: BackgroundTasks):
+        self.demand_log, self.background = demand_log, background
+
+    def person(self, interpreted, profile: Profile) -> None:
+        if self.demand_log is not None:
+            self.background.add_task(self.demand_log.record, interpreted, profile, "person")
+
+    def team(self, result, members: Sequence[Profile]) -> None:
+        if self.demand_log is not None:
+            for (_, interpreted), member in zip(result.members, members):
+                self.background.add_task(self.demand_log.record, interpreted, member, "team")
+
+
+def get_recorder(request: Request, background: BackgroundTasks) -> DemandRecorder:
+    return DemandRecorder(request.app.state.demand_log, background)
+
+
+def get_settings(request: Request):
+    return request.app.state.settings
+
+
+RecommenderDep = Annotated[CachedRecommender, Depends(get_recommender)]
 ModelDep = Annotated[MatchModel, Depends(get_model)]
+SearchStoreDep = Annotated[SearchStore, Depends(get_search_store)]
+DemandDep = Annotated[tuple, Depends(get_demand)]
+RecorderDep = Annotated[DemandRecorder, Depends(get_recorder)]
+SettingsDep = Annotated[object, Depends(get_settings)]

@@ -1,8 +1,7 @@
-"""The FastAPI app: one runtime built in the lifespan, one router per resource, middleware around them."""
+"""The FastAPI app: the service's state built in the lifespan (service/lifespan.py), one router per resource,
+middleware around them."""
 from __future__ import annotations
 
-import threading
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -14,10 +13,10 @@ from . import errors, redaction
 from .admission import Admission
 from .draining import Drain
 from .headers import SecurityHeaders
+from .lifespan import lifespan
 from .middleware import BodyLimit
 from .routes import (actor_page, coverage, offers, ops, provider_page, providers, recommendations, search_page,
                      searches, team_page)
-from .runtime import Runtime
 from .settings import Settings
 
 DESCRIPTION = "Support offers for municipal actors, explained.\n\nLimits: " + "; ".join(
@@ -32,23 +31,8 @@ def create_app(model: MatchModel | None = None, settings: Settings | None = None
     redaction.install()  # before anything can log a saved search's path
     drain = Drain(settings.drain_seconds)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        drain.install()
-        runtime = app.state.runtime = Runtime(settings)
-        if model is not None:
-            runtime.start(model)
-        elif settings.model_dir:
-            runtime.load_in_background()
-        else:
-            runtime.load_error = "no model directory configured (KOMMUNE_MATCHER_MODEL)"
-        stop = threading.Event()
-        if model is None and settings.model_dir and settings.reload_seconds > 0:
-            threading.Thread(target=runtime.watch, args=(stop,), name="model-watch", daemon=True).start()
-        yield
-        stop.set()
-
-    app = FastAPI(title="kommune-matcher", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="kommune-matcher", version="0.1.0", description=DESCRIPTION,
+                  lifespan=lifespan(settings, model, drain))
     errors.install(app)
     for module in ROUTERS:
         app.include_router(module.router)

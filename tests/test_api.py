@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from matcher import limits
 from matcher.teams import DEFAULT_AGGREGATION
+from service.lifespan import reload_if_changed
 from service.main import create_app
 from service.settings import Settings
 
@@ -54,9 +55,9 @@ def test_recommendations_say_how_the_person_was_read_and_why(client):
 
 def test_the_same_request_twice_gives_the_same_answer_from_the_cache(client):
     first = client.post("/recommendations", json=GOOD).json()
-    hits = client.app.state.runtime.recommender.hits
+    hits = client.app.state.recommender.hits
     assert client.post("/recommendations", json=GOOD).json() == first
-    assert client.app.state.runtime.recommender.hits == hits + 1
+    assert client.app.state.recommender.hits == hits + 1
 
 
 def err(response):
@@ -218,9 +219,9 @@ def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
     with TestClient(app) as c:
         wait_until_ready(c)
         assert c.get("/ready").json()["offers"] == 5
-        assert not app.state.runtime.reload_if_changed()
+        assert not reload_if_changed(app)
         save(fit_model(offers, encoder=None), model_dir)
-        assert app.state.runtime.reload_if_changed()
+        assert reload_if_changed(app)
         assert c.get("/ready").json()["offers"] == TINY_OFFERS
         assert c.get("/offers/t14").status_code == 200
 

@@ -56,7 +56,7 @@ def test_pages_never_fail_with_500(client, params, path):
 @given(name=st.text(min_size=1, max_size=40).filter(lambda s: s not in (".", "..")))
 def test_unknown_ids_and_providers_are_404(client, name):
     from urllib.parse import quote
-    model = client.app.state.runtime.model
+    model = client.app.state.recommender.model
     known_id = name in model.index
     known_provider = any(o.provider.casefold() == name.strip().casefold() for o in model.offers)
     assert client.get(f"/offers/{quote(name, safe='')}").status_code == (200 if known_id else 404)
@@ -66,6 +66,6 @@ def test_unknown_ids_and_providers_are_404(client, name):
 @pytest.mark.parametrize("known", ["t01", "Akademie für Jugendarbeit Franken"])
 def test_known_ids_and_providers_are_200(client, known):
     from urllib.parse import quote
-    model = client.app.state.runtime.model
+    model = client.app.state.recommender.model
     path = f"/offers/{known}" if known in model.index else f"/providers/{quote(known, safe='')}/portfolio"
     assert client.get(path).status_code == 200

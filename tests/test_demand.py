@@ -125,7 +125,7 @@ def test_the_demand_log_works_on_postgresql(tmp_path, tiny_model, tiny_model_dir
         for region in ("NW", "BY"):
             body = {"profile": {"role_title": TITLE, "needs": NEEDS, "region": region}, "top_k": 2}
             assert client.post("/recommendations", json=body).status_code == 200
-        app.state.runtime.demand_log.flush()  # the service's writer thread has stored both rows
+        app.state.demand_log.flush()  # the service's writer thread has stored both rows
     records = DemandLog(url).read()
     assert sorted(r.region for r in records) == ["BY", "NW"] and {r.role for r in records} == {"planung"}
     out = tmp_path / "gaps.json"

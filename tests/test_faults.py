@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from conftest import TINY_CATALOG, TINY_OFFERS, run_cli, wait_until_ready
 from matcher import load
+from service.lifespan import reload_if_changed
 from service.main import create_app
 from service.settings import Settings
 
@@ -84,7 +85,7 @@ def test_a_broken_model_swapped_in_is_refused_and_the_old_one_keeps_serving(tmp_
         (tmp_path / "link").symlink_to(broken.name)
         (tmp_path / "link").replace(model_dir)
         with caplog.at_level(logging.ERROR, logger="service"):
-            assert not app.state.runtime.reload_if_changed()
+            assert not reload_if_changed(app)
         assert "cannot be loaded, keeping the current one" in caplog.text and "model.joblib" in caplog.text
         assert client.get("/ready").json()["offers"] == 9
         r = client.post("/recommendations", json={"profile": {"needs": "Jugendbeteiligung"}, "top_k": 3})
@@ -99,18 +100,18 @@ def test_a_locked_demand_database_costs_no_request_and_keeps_what_it_holds(tmp_p
     body = {"profile": {"role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}, "top_k": 2}
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         assert client.post("/recommendations", json=body).status_code == 200
-        app.state.runtime.demand_log.flush()
+        app.state.demand_log.flush()
         locker = sqlite3.connect(db, timeout=0)
         locker.execute("BEGIN EXCLUSIVE")  # another process holds the database
         started = time.perf_counter()
         for _ in range(3):
             assert client.post("/recommendations", json=body).status_code == 200
         assert time.perf_counter() - started < 5  # the requests never waited for the lock
-        app.state.runtime.demand_log.flush()  # the writer gave up on the locked database
+        app.state.demand_log.flush()  # the writer gave up on the locked database
         locker.rollback()
         locker.close()
         assert client.post("/recommendations", json=body).status_code == 200
-        kept = app.state.runtime.demand_log.read()
+        kept = app.state.demand_log.read()
     failures = [r for r in caplog.records if "demand log" in r.getMessage()]
     assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()
     assert len(kept) == 2  # the row stored before the lock and the one after it; none lost
@@ -130,7 +131,7 @@ def test_a_read_only_demand_database_costs_no_request_and_keeps_what_it_holds(tm
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         for _ in range(3):
             assert client.post("/recommendations", json=body).status_code == 200
-        app.state.runtime.demand_log.flush()
+        app.state.demand_log.flush()
         assert client.get("/coverage").status_code == 200
     failures = [r for r in caplog.records if "demand log" in r.getMessage()]
     assert len(failures) == 1 and "recommendations go on without it" in failures[0].getMessage()
@@ -145,11 +146,11 @@ def test_a_demand_database_that_is_gone_costs_no_request(tmp_path, tiny_model, c
     body = {"profile": {"role_title": "Jugendhilfeplanerin", "needs": "Jugendliche beteiligen"}, "top_k": 2}
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         assert client.post("/recommendations", json=body).status_code == 200
-        app.state.runtime.demand_log.flush()
+        app.state.demand_log.flush()
         shutil.rmtree(folder)  # someone removed the database with its folder
         for _ in range(3):
             assert client.post("/recommendations", json=body).status_code == 200
-        app.state.runtime.demand_log.flush()
+        app.state.demand_log.flush()
         coverage = client.get("/coverage")
         assert coverage.status_code == 200 and coverage.json()["demand_total"] == 0
     failures = [r for r in caplog.records if "demand log" in r.getMessage()]

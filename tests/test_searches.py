@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from matcher import read_catalog
 from matcher.alerts import SearchStore, load_key, token_hash
 from matcher.core import Profile
+from service.lifespan import refresh_searches, reload_if_changed
 from service.main import create_app
 from service.settings import Settings
 
@@ -202,10 +203,10 @@ def app_for(served: Path, db: str | None, key_file: Path | None):
 def loaded(client):
     from conftest import wait_until_ready
     wait_until_ready(client)
-    runtime = client.app.state.runtime
-    if runtime.refreshing is not None:
-        runtime.refreshing.join(60)
-    return runtime
+    state = client.app.state
+    if state.refreshing is not None:
+        state.refreshing.join(60)
+    return client.app
 
 
 def feed_entries(client, token: str) -> list[dict]:
@@ -223,7 +224,7 @@ def feed_entries(client, token: str) -> list[dict]:
 def test_a_saved_search_hears_of_a_new_offer_once_after_a_retrain(backend, served, plus_model_dir, tmp_path):
     db, key_file = searches_db(backend, tmp_path), tmp_path / "searches.key"
     with TestClient(app_for(served, db, key_file)) as client:
-        runtime = loaded(client)
+        app = loaded(client)
         saved = client.post("/searches", json={"profile": PROFILE, "top_k": 3, "consent": True})
         assert saved.status_code == 201, saved.text
         body = saved.json()
@@ -235,8 +236,8 @@ def test_a_saved_search_hears_of_a_new_offer_once_after_a_retrain(backend, serve
         assert feed_entries(client, token) == []  # what the person saw when saving is not new
 
         swap(served, plus_model_dir)
-        assert runtime.reload_if_changed()
-        runtime.refreshing.join(60)
+        assert reload_if_changed(app)
+        app.state.refreshing.join(60)
         entries = feed_entries(client, token)
         assert [(e["title"], e["link"]) for e in entries] == [(NEW_OFFER["title"], "http://testserver/offers/t99")]
         assert token not in entries[0]["id"]
@@ -244,7 +245,7 @@ def test_a_saved_search_hears_of_a_new_offer_once_after_a_retrain(backend, serve
         assert [n["offer_id"] for n in read["notices"]] == ["t99"]
         assert read["profile"]["needs"] == PROFILE["needs"] and read["top_k"] == 3
 
-        runtime.refresh_searches(runtime.model)  # the same model again, as a second worker would compute it
+        refresh_searches(app.state.searches, app.state.recommender.model)  # the same model again, as a second worker would compute it
         assert len(feed_entries(client, token)) == 1
 
         out = tmp_path / "digests"

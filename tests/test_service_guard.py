@@ -113,7 +113,7 @@ def test_a_team_member_asked_again_alone_costs_no_encoding(tiny_model):
                {"id": "b", "role_title": "Schulsozialarbeiter", "needs": "Mobbing in der Klasse 7"}]
     with TestClient(app) as c:
         assert c.post("/recommendations/group", json={"members": members}).status_code == 200
-        cache = app.state.runtime.recommender.model.encoder
+        cache = app.state.recommender.model.encoder
         misses = cache.misses
         single = {"profile": {k: v for k, v in members[1].items() if k != "id"}, "top_k": 3}
         assert c.post("/recommendations", json=single).status_code == 200

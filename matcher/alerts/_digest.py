@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment
 
-from ..core import label
+from ..core import Profile, label
 from ..io import atomic_output
 from ..model import MatchModel, load
 from ..ranking import recommend_many
@@ -222,3 +222,13 @@ def send_alerts(model_dir: str | Path, out_dir: str | Path, *, db: str | None = 
         counts.update(refresh_notices(store, model))
         counts.update(write_digests(store, out_dir, base_url))
     return counts
+
+
+def save_search(store: SearchStore, recommender, profile: Profile, top_k: int) -> SavedSearch:
+    """Store a search with its current top k as already seen, so only offers that enter it later are new.
+
+    recommender: a matcher.ranking.CachedRecommender (the person has usually just seen this list: a cache hit);
+    one model gives the baseline and names it.
+    """
+    seen = recommender.recommend(profile, top_k)
+    return store.save(profile, top_k, [r.offer for r in seen.recommendations], model_fingerprint(recommender.model))

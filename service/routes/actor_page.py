@@ -9,19 +9,19 @@ from fastapi.responses import HTMLResponse
 from matcher import FIELDS, ROLES, STATES, limits
 from matcher.core import FORMATS
 
-from ..deps import RuntimeDep
+from ..deps import RecommenderDep, RecorderDep, SettingsDep
 from ..forms import read_form, templates, title_suggestions
 
 router = APIRouter(include_in_schema=False)
 
 
-def save_options(runtime) -> dict:
+def save_options(request: Request, settings) -> dict:
     """What the form to save a search needs: whether searches can be saved here, and for how long."""
-    return {"can_save": runtime.searches is not None, "retention_days": runtime.settings.searches_retention_days}
+    return {"can_save": request.app.state.searches is not None, "retention_days": settings.searches_retention_days}
 
 
 @router.get("/", response_class=HTMLResponse)
-def actor_page(request: Request, runtime: RuntimeDep,
+def actor_page(request: Request, recommender: RecommenderDep, demand: RecorderDep, settings: SettingsDep,
                titel: Annotated[str, Query(max_length=limits.MAX_ROLE_TITLE_CHARS * 2)] = "",
                bedarf: Annotated[str, Query(max_length=limits.MAX_NEEDS_CHARS * 2)] = "",
                feld: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI reads it)
@@ -31,12 +31,13 @@ def actor_page(request: Request, runtime: RuntimeDep,
     form = {"titel": titel, "bedarf": bedarf, "feld": feld, "land": land, "format": format, "rolle": rolle}
     context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
                "suggestions": title_suggestions(), "limits": limits, "result": None, "errors": [],
-               **save_options(runtime)}
+               **save_options(request, settings)}
     if bedarf.strip() or titel.strip():
         profile, context["errors"] = read_form({
             "role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,
             "format_preference": format or None, "role": rolle or None})
         if profile is not None:
-            context["result"] = runtime.recommend(profile, limits.DEFAULT_TOP_K)
+            context["result"] = result = recommender.recommend(profile, limits.DEFAULT_TOP_K)
+            demand.person(result.interpreted, profile)
     status = 422 if context["errors"] else 200
     return templates.TemplateResponse(request, "index.html", context, status_code=status)

@@ -2,10 +2,8 @@
 thread pool, so they answer in milliseconds under full load."""
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-
-from ..deps import AnyRuntimeDep
 
 router = APIRouter(tags=["ops"])
 
@@ -17,10 +15,11 @@ async def health() -> dict:
 
 
 @router.get("/ready", responses={503: {"description": "the model is not loaded (yet)"}})
-async def ready(runtime: AnyRuntimeDep):
+async def ready(request: Request):
     """Readiness: 200 once the model is loaded, 503 before (or when loading failed)."""
-    model = runtime.model
-    if model is None:
-        return JSONResponse(status_code=503, content={"status": "loading" if runtime.load_error is None else "failed",
-                                                      "error": runtime.load_error})
+    state = request.app.state
+    if state.recommender is None:
+        return JSONResponse(status_code=503, content={"status": "loading" if state.load_error is None else "failed",
+                                                      "error": state.load_error})
+    model = state.recommender.model
     return {"status": "ready", "offers": len(model.offers), "semantic": model.semantic}

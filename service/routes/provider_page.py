@@ -12,7 +12,7 @@ from matcher.core import taxonomy
 from matcher.coverage import INDICATIVE_RULE, coverage_report
 from matcher.io import template_bytes
 
-from ..deps import ModelDep, RuntimeDep
+from ..deps import DemandDep, ModelDep
 from ..forms import MESSAGES, find_portfolio, templates
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +31,11 @@ def catalog_template() -> Response:
 
 
 @router.get("/anbieter", response_class=HTMLResponse)
-def provider_page(request: Request, model: ModelDep, runtime: RuntimeDep,
+def provider_page(request: Request, model: ModelDep, demand: DemandDep,
                   feld: Annotated[str, Query(max_length=40)] = "",
                   land: Annotated[str, Query(max_length=20)] = "",
                   anbieter: Annotated[str, Query(max_length=500)] = ""):
-    records, sources = runtime.demand()
+    records, sources = demand
     errors = []
     if feld and feld not in FIELDS:
         errors.append({"label": "Handlungsfeld", "anchor": "feld", "message": MESSAGES["unknown_code"]})

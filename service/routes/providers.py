@@ -5,14 +5,14 @@ from fastapi import APIRouter, Path
 
 from matcher.coverage import coverage_report, portfolio
 
-from ..deps import ModelDep, RuntimeDep
+from ..deps import DemandDep, ModelDep
 
 router = APIRouter(prefix="/providers", tags=["coverage"])
 
 
 @router.get("/{name}/portfolio", responses={404: {"description": "unknown provider"}})
-def provider_portfolio(model: ModelDep, runtime: RuntimeDep, name: str = Path(max_length=500)) -> dict:
+def provider_portfolio(model: ModelDep, demand: DemandDep, name: str = Path(max_length=500)) -> dict:
     """Where one provider's offers sit in the field x role matrix, and which underserved cells it could fill."""
-    records, sources = runtime.demand()
+    records, sources = demand
     report = coverage_report(model.offers, records, demand_sources=sources)
     return {**portfolio(list(model.offers), name, report).to_dict(), "rule": report.rule}

@@ -10,10 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from matcher import FIELDS, ROLES, STATES, limits
-from matcher.alerts import describe
+from matcher.alerts import describe, save_search
 from matcher.core import FORMATS
 
-from ..deps import RuntimeDep
+from ..deps import RecommenderDep, SearchStoreDep, SettingsDep, get_search_store
 from ..forms import read_form, templates, title_suggestions
 from .actor_page import save_options
 from .searches import PRIVATE, links
@@ -32,7 +32,7 @@ async def _posted(request: Request) -> dict[str, list[str]]:
 
 
 @router.post("/suche", response_class=HTMLResponse)
-async def save_search_page(request: Request, runtime: RuntimeDep):
+async def save_search_page(request: Request, recommender: RecommenderDep, settings: SettingsDep):
     """Save the search of the actor page's result list; without the consent box ticked nothing is stored."""
     posted = await _posted(request)
     one = {name: posted.get(name, [""])[0] for name in ("titel", "bedarf", "land", "format", "rolle")}
@@ -41,15 +41,16 @@ async def save_search_page(request: Request, runtime: RuntimeDep):
                                  "region": one["land"] or None, "format_preference": one["format"] or None,
                                  "role": one["rolle"] or None})
     if profile is not None and posted.get("einwilligung", [""])[0] == "ja":
-        search = await run_in_threadpool(runtime.save_search, profile, limits.DEFAULT_TOP_K)
+        store = get_search_store(request)  # only now: without consent nothing needs the store
+        search = await run_in_threadpool(save_search, store, recommender, profile, limits.DEFAULT_TOP_K)
         return RedirectResponse(links(request, search.token)["url"], status_code=303, headers=PRIVATE)
     result = None
     if profile is not None:  # the consent was missing: the same result list again, with the reason above it
         errors = [CONSENT]
-        result = await run_in_threadpool(runtime.recommender.recommend, profile, limits.DEFAULT_TOP_K)
+        result = await run_in_threadpool(recommender.recommend, profile, limits.DEFAULT_TOP_K)
     context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
                "suggestions": title_suggestions(), "limits": limits, "result": result, "errors": errors,
-               **save_options(runtime)}
+               **save_options(request, settings)}
     return templates.TemplateResponse(request, "index.html", context, status_code=422)
 
 
@@ -61,9 +62,8 @@ def _page(request: Request, search, notices, status: int = 200, deleted: bool = 
 
 
 @router.get("/suche/{token}", response_class=HTMLResponse, name="search_page")
-def search_page(token: str, request: Request, runtime: RuntimeDep):
+def search_page(token: str, request: Request, store: SearchStoreDep):
     """The private page of a saved search; an unknown token gets the same German 404 page as a deleted one."""
-    store = runtime.search_store()
     search = store.find(token)
     if search is None:
         return _page(request, None, [], 404)
@@ -71,6 +71,6 @@ def search_page(token: str, request: Request, runtime: RuntimeDep):
 
 
 @router.post("/suche/{token}/loeschen", response_class=HTMLResponse)
-def delete_search_page(token: str, request: Request, runtime: RuntimeDep):
-    deleted = runtime.search_store().delete(token)
+def delete_search_page(token: str, request: Request, store: SearchStoreDep):
+    deleted = store.delete(token)
     return _page(request, None, [], 200 if deleted else 404, deleted=deleted)

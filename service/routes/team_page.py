@@ -6,18 +6,18 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from matcher import STATES, limits
+from matcher import STATES, limits, recommend_group
 from matcher.core import taxonomy
 from matcher.teams import MAX_MEMBERS, MIN_MEMBERS
 
-from ..deps import RuntimeDep
+from ..deps import ModelDep, RecorderDep
 from ..forms import read_form, templates, title_suggestions
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/team", response_class=HTMLResponse)
-def team_page(request: Request, runtime: RuntimeDep,
+def team_page(request: Request, model: ModelDep, demand: RecorderDep,
               personen: Annotated[int, Query(ge=1, le=MAX_MEMBERS)] = 3,
               land: Annotated[str, Query(max_length=20)] = "",
               aktion: Annotated[str, Query(max_length=20)] = ""):
@@ -42,7 +42,8 @@ def team_page(request: Request, runtime: RuntimeDep,
         if errors:
             context["errors"] = errors
         else:
-            result = runtime.recommend_group(profiles, limits.DEFAULT_TOP_K)
+            result = recommend_group(model, profiles, limits.DEFAULT_TOP_K)
+            demand.team(result, profiles)
             context["result"] = result
             context["names"] = {mid: _member_name(mid, it) for mid, it in result.members}
     status = 422 if context["errors"] else 200
