@@ -1,16 +1,18 @@
-"""Wire models of the HTTP API: the HTTP boundary, where every check of a request runs once (the limits and codes
-of matcher.core, documented in the OpenAPI schema); to_domain then builds the matcher records without checking
-again. Answers are built from matcher's wire dicts (matcher.io)."""
+"""Wire models of the HTTP API. A profile is checked once, by matcher's own check (parse_profile, strict as for
+typed JSON), whose problems the 422 answers carry under the API's error types (API_TYPES); ProfileIn describes
+it for the OpenAPI schema only. The envelope (top_k, members, aggregation, consent) is pydantic's. Answers are
+built from matcher's wire dicts (matcher.io)."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, field_validator
 from pydantic_core import PydanticCustomError
 
-from matcher import FIELDS, ROLES, GroupResult, MatcherInputError, Offer, Profile, Result, limits, render
+from matcher import (FIELDS, ROLES, GroupResult, MatcherInputError, Offer, Problem, Profile, Result, limits, parse_profile,
+                     render)
 from matcher.alerts import Notice, SavedSearch
 from matcher.core import FORMATS, REGIONS, storable, unknown_code_message
 from matcher.io import offer_summary
@@ -60,11 +62,34 @@ class ProfileIn(BaseModel):
             raise PydanticCustomError("invalid_text", "text holds broken UTF-16 surrogates that cannot be stored")
         return value
 
-    def to_domain(self) -> Profile:
-        """The matcher Profile; every field was checked when this model was built."""
-        return Profile(needs=self.needs, id=self.id or None, role=self.role, role_title=self.role_title or None,
-                       fields=tuple(dict.fromkeys(self.fields)), region=self.region,
-                       format_preference=self.format_preference)
+
+
+# matcher's problem types under the names the API's 422 has always used (pydantic's, as FastAPI answers for the
+# envelope), so that clients see one vocabulary; a type not named here is the API's as it is
+API_TYPES = {"empty": "string_too_short", "too_long": "string_too_long", "too_many": "too_long",
+             "unknown_key": "extra_forbidden"}
+_LISTS = ("fields",)
+
+
+def _api_problem(problem: Problem, base: tuple) -> Problem:
+    if problem.type == "wrong_type":  # what was expected: the object itself, a list or a text
+        kind = "model_attributes_type" if len(problem.loc) == len(base) else (
+            "list_type" if problem.loc[-1] in _LISTS else "string_type")
+        return replace(problem, type=kind)
+    return replace(problem, type=API_TYPES.get(problem.type, problem.type))
+
+
+def profile_from_wire(raw, loc: tuple) -> Profile:
+    """The Profile of a request body's profile at `loc`, by matcher's one check; MatcherInputError (422) else."""
+    try:
+        return parse_profile(raw, loc, strict=True)
+    except MatcherInputError as exc:
+        raise MatcherInputError([_api_problem(p, loc) for p in exc.problems]) from None
+
+
+# a profile in a body: ProfileIn in the OpenAPI document (a component, as SearchOut answers with it), matcher's
+# check on the request
+ProfileBody = Annotated[object, PlainValidator(lambda raw: raw, json_schema_input_type=ProfileIn)]
 
 
 class RecommendationsIn(BaseModel):
@@ -74,9 +99,12 @@ class RecommendationsIn(BaseModel):
                     "region": "NW"},
         "top_k": 5}]})
 
-    profile: ProfileIn
+    profile: ProfileBody
     top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
                        description=f"number of offers, 1 to {limits.MAX_TOP_K}")
+
+    def to_domain(self) -> Profile:
+        return profile_from_wire(self.profile, ("body", "profile"))
 
 
 class InterpretedOut(BaseModel):
@@ -170,7 +198,7 @@ class GroupIn(BaseModel):
         "top_k": 5, "aggregation": DEFAULT_AGGREGATION}]})
 
     id: str | None = Field(None, max_length=200)
-    members: list[ProfileIn] = Field(min_length=MIN_MEMBERS, max_length=MAX_MEMBERS,
+    members: list[ProfileBody] = Field(min_length=MIN_MEMBERS, max_length=MAX_MEMBERS,
                                      description=f"{MIN_MEMBERS} to {MAX_MEMBERS} members")
     top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K)
     aggregation: Literal[tuple(AGGREGATIONS)] = Field(
@@ -178,7 +206,14 @@ class GroupIn(BaseModel):
 
     def to_domain(self) -> list[Profile]:
         """The members, with given ids checked for repeats (matcher.teams.check_members, the body's path)."""
-        members = [m.to_domain() for m in self.members]
+        members, problems = [], []
+        for i, raw in enumerate(self.members):
+            try:
+                members.append(profile_from_wire(raw, ("body", "members", i)))
+            except MatcherInputError as exc:
+                problems += exc.problems
+        if problems:
+            raise MatcherInputError(problems)
         try:
             check_members(members)
         except MatcherInputError as exc:
@@ -238,11 +273,14 @@ class SearchIn(BaseModel):
                     "region": "NW"},
         "top_k": 10, "consent": True}]})
 
-    profile: ProfileIn
+    profile: ProfileBody
     top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
                        description=f"size of the top list to watch, 1 to {limits.MAX_TOP_K}")
     consent: Literal[True] = Field(description="must be true: the person agrees that the profile is stored until "
                                                "it expires or is deleted by its link")
+
+    def to_domain(self) -> Profile:
+        return profile_from_wire(self.profile, ("body", "profile"))
 
 
 class SearchCreatedOut(BaseModel):

@@ -134,10 +134,20 @@ def check_top_k(top_k) -> int:
 
 
 class _Checker:
-    """Collects problems while reading the fields of one raw record."""
+    """Collects problems while reading the fields of one raw record.
 
-    def __init__(self, raw: dict, loc: tuple):
-        self.raw, self.loc, self.problems = raw, loc, []
+    strict: a typed record (JSON over HTTP) must be as its schema says: no number for a text, no "a|b" text for a
+    list, a code exactly as written, no key it does not know. Files are read leniently, as people write them.
+    """
+
+    def __init__(self, raw: dict, loc: tuple, strict: bool = False):
+        self.raw, self.loc, self.problems, self.strict = raw, loc, [], strict
+
+    def known_keys(self, keys) -> None:
+        for key in self.raw:
+            if key not in keys:
+                self.problems.append(Problem((*self.loc, key), f"unknown key {key!r}; expected one of: "
+                                             f"{', '.join(keys)}", "unknown_key"))
 
     def text(self, key: str, *, required: bool, non_empty: bool = False, max_len: int = limits.MAX_TEXT_CHARS):
         value = self.raw.get(key)
@@ -145,7 +155,7 @@ class _Checker:
             if required:
                 self.problems.append(Problem((*self.loc, key), f"{key} is missing", "missing"))
             return None
-        if isinstance(value, int) and not isinstance(value, bool) and key == "id":
+        if isinstance(value, int) and not isinstance(value, bool) and key == "id" and not self.strict:
             value = str(value)
         if not isinstance(value, str):
             self.problems.append(Problem((*self.loc, key), f"{key} must be text, got {value!r}", "wrong_type"))
@@ -166,21 +176,21 @@ class _Checker:
 
     def code(self, key: str, what: str, *, required: bool, default=None):
         value = self.raw.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and not value.strip() and not self.strict):
             if required:
                 self.problems.append(Problem((*self.loc, key), f"{key} is missing", "missing"))
             return default
         codes = _VOCAB[what][1]
-        if isinstance(value, str) and value.strip() in codes:
+        if isinstance(value, str) and (value if self.strict else value.strip()) in codes:
             return value.strip()
         self.problems.append(_unknown_code(value, what, (*self.loc, key)))
         return None
 
     def codes(self, key: str, what: str, *, at_least_one: bool, max_items: int = 50) -> tuple[str, ...]:
-        value = self.raw.get(key)
-        if value is None or value == "":
+        value = self.raw.get(key, [] if self.strict else None)
+        if (value is None or value == "") and not self.strict:
             value = []
-        if isinstance(value, str):
+        if isinstance(value, str) and not self.strict:
             value = [v for v in (p.strip() for p in value.replace(",", "|").split("|")) if v]
         if not isinstance(value, (list, tuple)):
             self.problems.append(Problem((*self.loc, key), f"{key} must be a list of {what} codes, got {value!r}",
@@ -193,7 +203,7 @@ class _Checker:
         known = _VOCAB[what][1]
         out = []
         for i, item in enumerate(value):
-            item = item.strip() if isinstance(item, str) else item
+            item = item.strip() if isinstance(item, str) and not self.strict else item
             if item in known:
                 if item not in out:
                     out.append(item)
@@ -244,11 +254,20 @@ def parse_offer(raw: dict, loc: tuple = ()) -> tuple[Offer | None, list[Problem]
     return Offer(**values), []
 
 
-def parse_profile(raw: dict, loc: tuple = ()) -> Profile:
-    """A Profile from one raw record; raises MatcherInputError listing every problem."""
+PROFILE_KEYS = ("id", "role", "role_title", "fields", "needs", "region", "format_preference")
+
+
+def parse_profile(raw: dict, loc: tuple = (), *, strict: bool = False) -> Profile:
+    """A Profile from one raw record; raises MatcherInputError listing every problem.
+
+    strict: the record is typed JSON (an HTTP body), held to its schema: unknown keys, numbers for texts, a text
+    for the list of fields and codes not written exactly are problems too.
+    """
     if not isinstance(raw, dict):
         raise MatcherInputError([Problem(loc, f"expected a JSON object, got {type(raw).__name__}", "wrong_type")])
-    c = _Checker(raw, loc)
+    c = _Checker(raw, loc, strict)
+    if strict:
+        c.known_keys(PROFILE_KEYS)
     needs = c.text("needs", required=True, non_empty=True, max_len=limits.MAX_NEEDS_CHARS)
     values = dict(
         id=c.text("id", required=False, max_len=200),

@@ -16,7 +16,7 @@ BODY_ERRORS = {400: {"description": "body that cannot be read at all (not UTF-8)
 @router.post("", response_model=RecommendationsOut, responses=BODY_ERRORS)
 def recommend(body: RecommendationsIn, recommender: RecommenderDep, demand: RecorderDep) -> RecommendationsOut:
     """Offers for one person: how the engine read them, and the top_k offers with German reasons."""
-    profile = body.profile.to_domain()
+    profile = body.to_domain()
     result = recommender.recommend(profile, body.top_k)
     demand.person(result.interpreted, profile)
     return RecommendationsOut.from_domain(result)

@@ -40,7 +40,7 @@ def save_search(body: SearchIn, request: Request, response: Response, store: Sea
                 recommender: RecommenderDep) -> SearchCreatedOut:
     """Save a search (consent required): the offers now in its top list count as seen; each offer that enters it
     after a retrain is new once. Returns the private links; the token is shown only here."""
-    search = store_search(store, recommender, body.profile.to_domain(), body.top_k)
+    search = store_search(store, recommender, body.to_domain(), body.top_k)
     urls = links(request, search.token)
     response.headers.update({**PRIVATE, "Location": urls["api_url"]})
     return SearchCreatedOut.from_domain(search, urls)
