@@ -152,3 +152,24 @@ def test_a_small_sample_shows_as_a_hint_over_http_and_on_the_provider_page(tiny_
     assert "Hinweise, noch nicht gesichert" in html and 'class="gap-hint"' in html
     assert "Leitung (2 von 12 Anfragen, +13 Prozentpunkte; 3 weitere Anfragen dieser Rolle würden die Lücke sichern)" \
         in html
+
+
+def test_rows_a_locked_database_refuses_are_kept_and_written_later_within_a_bound(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "demand.sqlite"
+    log = DemandLog(f"sqlite:///{db}")
+    log.max_pending = 3
+    read_as = Interpretation("planung", 1.0, "given", ("beteiligung",), "given")
+    log.record(read_as, Profile(needs="x"))
+    log.flush()
+    locker = sqlite3.connect(db, timeout=0)
+    locker.execute("BEGIN EXCLUSIVE")  # another process holds the database
+    for _ in range(5):
+        log.record(read_as, Profile(needs="x"))
+    log.flush()  # refused: kept, at most max_pending of them, the oldest dropped
+    assert len(log.pending) == 3 and log.dropped == 2
+    locker.rollback()
+    locker.close()
+    log.record(read_as, Profile(needs="x"))  # the next batch takes the kept rows along
+    assert len(log.read()) == 1 + 3 + 1 and log.pending == []

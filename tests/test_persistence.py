@@ -179,3 +179,63 @@ def test_a_retrain_encodes_only_the_offers_that_changed_and_equals_a_full_retrai
     assert recommend(incremental, profile, 10) == recommend(full, profile, 10)
     unchanged = run_cli("train", "--catalog", second, "--model", tmp_path / "m", check_rc=0)
     assert f"0 offers encoded, {len(edited) - 1} reused" in unchanged.stdout
+
+
+def test_train_reads_fits_hashes_and_saves_in_one_call(tmp_path):
+    import hashlib
+
+    from matcher import train
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text(TINY_CATALOG.read_text(encoding="utf-8") + '{"id": "broken"}\n', encoding="utf-8")
+    done = train(catalog, tmp_path / "m", encoder=None)
+    assert (done.offers, done.semantic, done.encoded, done.reused) == (TINY_OFFERS, False, 0, 0)
+    assert {p.loc[0] for p in done.problems} == {len(TINY_CATALOG.read_text(encoding="utf-8").splitlines()) + 1}
+    assert done.catalog_sha256 == hashlib.sha256(catalog.read_bytes()).hexdigest()
+    from matcher.model import read_card
+    assert read_card(tmp_path / "m")["catalog_sha256"] == done.catalog_sha256
+
+
+def test_train_without_a_good_record_writes_nothing(tmp_path):
+    from matcher import MatcherInputError, train
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text('{"id": "broken"}\n', encoding="utf-8")
+    with pytest.raises(MatcherInputError) as caught:
+        train(catalog, tmp_path / "m", encoder=None)
+    assert [p.type for p in caught.value.problems][-1] == "no_offers"
+    assert not (tmp_path / "m").exists()
+
+
+def test_fit_model_returns_its_encodings_and_leaves_the_callers_alone(tiny_model):
+    from matcher import fit_model, read_catalog
+    offers, _ = read_catalog(TINY_CATALOG)
+    known = dict(tiny_model.encodings)
+    before = sorted(known)
+    refit = fit_model(offers, encodings=known)
+    assert sorted(known) == before  # read, not refilled
+    assert refit.card["encoding"] == {"encoded": 0, "reused": TINY_OFFERS}
+    assert sorted(refit.encodings) == sorted(tiny_model.encodings)
+
+
+def test_a_save_sweeps_what_a_killed_save_left_and_nothing_else(tmp_path, tiny_model):
+    import os
+    import socket
+    import subprocess
+    import sys
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that is no longer alive: its save was killed mid-write
+
+    def version(name, pid, host=socket.gethostname()):
+        folder = tmp_path / f".m.v-{name}"
+        folder.mkdir()
+        if pid is not None:
+            (folder / ".writer").write_text(json.dumps({"pid": pid, "host": host}), encoding="utf-8")
+        return folder
+
+    killed, alive = version("killed", gone.pid), version("alive", os.getpid())
+    elsewhere, unmarked = version("elsewhere", gone.pid, host="another-machine"), version("unmarked", None)
+    (tmp_path / ".m.link-killed").symlink_to(killed.name)
+    save(tiny_model, tmp_path / "m")
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert ".m.v-killed" not in left and ".m.link-killed" not in left
+    assert {alive.name, elsewhere.name, unmarked.name} <= set(left)
+    assert not (tmp_path / "m" / ".writer").exists() and len(load(tmp_path / "m").offers) == TINY_OFFERS

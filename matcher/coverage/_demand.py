@@ -42,8 +42,13 @@ class DemandLog:
     """Append-only log of derived request codes with a retention period in days (0 = keep forever).
 
     record() only queues the row; a writer thread inserts queued rows in batches, so a request never waits
-    for the database. read() and purge() first wait until everything queued is written.
+    for the database. A batch the database refuses (locked by another process, gone for a while) is kept and
+    tried again with the next batch or after retry_seconds, at most max_pending rows, the oldest dropped first
+    (counted in .dropped). read() and purge() first wait until everything queued is written or kept.
     """
+
+    retry_seconds = 5.0
+    max_pending = 10_000  # about 1 MB of rows: hours of requests, not an unbounded memory
 
     def __init__(self, url: str, retention_days: int = 365):
         if retention_days < 0:
@@ -55,6 +60,8 @@ class DemandLog:
         self._engine_lock = threading.Lock()
         self._queue: queue.Queue = queue.Queue()
         self._writer: threading.Thread | None = None
+        self.pending: list[dict] = []  # rows of refused batches, oldest first, for the next attempt
+        self.dropped = 0
 
     def _get_engine(self):
         with self._engine_lock:  # the writer thread and a reading request may both come first
@@ -99,20 +106,28 @@ class DemandLog:
 
     def _write_forever(self) -> None:
         while True:
-            rows = [self._queue.get()]
+            try:  # with rows kept from a refused batch, wake up to try them again even when no request comes
+                rows = [self._queue.get(timeout=self.retry_seconds if self.pending else None)]
+            except queue.Empty:
+                rows = []
             while not self._queue.empty() and len(rows) < 500:
                 rows.append(self._queue.get())
-            try:
-                with self._get_engine().begin() as conn:
-                    conn.execute(insert(requests), rows)
-            except Exception as exc:  # a bad URL, a missing driver, a full disk: requests go on regardless
-                self._fail("write", exc)
-            finally:
-                for _ in rows:
-                    self._queue.task_done()
+            self._write([*self.pending, *rows])
+            for _ in rows:
+                self._queue.task_done()
+
+    def _write(self, batch: list[dict]) -> None:
+        try:
+            with self._get_engine().begin() as conn:
+                conn.execute(insert(requests), batch)
+            self.pending = []
+        except Exception as exc:  # a locked database, a bad URL, a full disk: requests go on regardless
+            self._fail("write", exc)
+            self.dropped += max(0, len(batch) - self.max_pending)
+            self.pending = batch[-self.max_pending:]
 
     def flush(self) -> None:
-        """Wait until every queued row is written (or has failed)."""
+        """Wait until every queued row is written (or kept for the next attempt)."""
         self._queue.join()
 
     def read(self, since: date | None = None) -> list[DemandRecord]:
