@@ -8,12 +8,12 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from matcher import MatcherInputError, Profile, limits, parse_profile
-from matcher.core import label, taxonomy
+from matcher.core import german_count, label, taxonomy
 from matcher.coverage import CoverageReport, Portfolio, portfolio
 from matcher.ranking import render
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
-templates.env.globals.update(label=label, render_reason=render, taxonomy=taxonomy)
+templates.env.globals.update(label=label, render_reason=render, taxonomy=taxonomy, anzahl=german_count)
 
 FIELD_LABELS = {"needs": "Was brauchen Sie?", "role_title": "Berufsbezeichnung", "region": "Bundesland",
                 "fields": "Handlungsfelder", "format_preference": "Format", "role": "Rolle", "top_k": "Anzahl"}

@@ -80,7 +80,7 @@ def test_report_json_has_the_contract_shape_and_the_rule():
     assert prae["offers"] == 3 and prae["underserved"] == ["planung"]
     assert {"role", "supply", "supply_share", "demand", "demand_share", "gap", "underserved"} <= set(prae["roles"][0])
     assert "95-%-Konfidenzintervall" in data["rule"]
-    assert any("Planungskräften – sie sind unterversorgt" in s for s in data["summary"])
+    assert any("unterversorgt sind Planungskräfte" in s for s in data["summary"])
 
 
 def hidden_gap_catalog(path):

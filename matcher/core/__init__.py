@@ -5,11 +5,11 @@ from ._errors import (ArgumentError, MatcherInputError, ModelLoadError, ModelSav
                       UnavailableError)
 from ._schema import Offer, Profile, check_top_k, parse_offer, parse_profile, reachable, storable, unknown_code_message
 from ._taxonomy import (COSTS, DATA_DIR, FIELDS, FORMATS, OFFER_TYPES, PLANNING_SIDE, REGIONS, ROLES, STATES, code_for,
-                        label, taxonomy)
+                        german_count, label, taxonomy)
 
 __all__ = [
     "ArgumentError", "COSTS", "DATA_DIR", "FIELDS", "FORMATS", "MatcherInputError", "ModelLoadError",
     "ModelSaveError", "NotFittedError", "OFFER_TYPES", "Offer", "PLANNING_SIDE", "Problem", "Profile", "REGIONS",
-    "ROLES", "STATES", "UnavailableError", "check_top_k", "code_for", "label", "limits", "parse_offer",
-    "parse_profile", "reachable", "storable", "taxonomy", "unknown_code_message",
+    "ROLES", "STATES", "UnavailableError", "check_top_k", "code_for", "german_count", "label", "limits",
+    "parse_offer", "parse_profile", "reachable", "storable", "taxonomy", "unknown_code_message",
 ]

@@ -47,6 +47,11 @@ def label(kind: str, code: str | None) -> str:
     return taxonomy()[kind][code]["label"]
 
 
+def german_count(n: int, one: str, many: str) -> str:
+    """A number with the German noun it counts: "1 Anfrage", "3 Anfragen" (german_count(n, "Anfrage", "Anfragen"))."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _fold(text: str) -> str:
     return (text.strip().lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
             .replace("ß", "ss").replace("-", "").replace(" ", "").replace("_", ""))

@@ -18,7 +18,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_en
 from sqlalchemy.exc import ArgumentError as BadURL, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from ..core import ArgumentError, Problem, Profile, UnavailableError
+from ..core import ArgumentError, Problem, Profile, UnavailableError, german_count
 from ..io import read_profiles
 from ..ranking import Interpretation
 from ._gaps import DemandRecord, demand_records
@@ -203,6 +203,6 @@ def gather_demand(survey: list[DemandRecord] | None = None, survey_name: str = "
                   logged: list[DemandRecord] | None = None) -> tuple[list[DemandRecord], list[str]]:
     """(demand records, German names of their sources) of a survey's profiles and the logged requests; a source
     given as None is not used and not named."""
-    sources = [f"{survey_name} ({len(survey)} Profile)"] if survey is not None else []
-    sources += [f"Anfrageprotokoll ({len(logged)} Anfragen)"] if logged is not None else []
+    sources = [f"{survey_name} ({german_count(len(survey), 'Profil', 'Profile')})"] if survey is not None else []
+    sources += [f"Anfrageprotokoll ({german_count(len(logged), 'Anfrage', 'Anfragen')})"] if logged is not None else []
     return [*(survey or ()), *(logged or ())], sources

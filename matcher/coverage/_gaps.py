@@ -15,7 +15,7 @@ from math import sqrt
 
 import numpy as np
 
-from ..core import FIELDS, OFFER_TYPES, ROLES, STATES, Offer, label, reachable, taxonomy
+from ..core import FIELDS, OFFER_TYPES, ROLES, STATES, Offer, german_count, label, reachable, taxonomy
 from ..ranking import interpret_many, recommend_many
 
 OPEN_WEIGHT = 1 / len(ROLES)  # an offer open to all is shared by all roles
@@ -253,6 +253,14 @@ def _pct(x: float) -> str:
     return f"{round(x * 100)} %"
 
 
+_FURTHER = ("weitere Anfrage dieser Rolle würde", "weitere Anfragen dieser Rolle würden")
+
+
+def _and(items: list[str]) -> str:
+    """German enumeration: "a", "a und b", "a, b und c"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} und {items[-1]}"
+
+
 def summary_sentences(report: CoverageReport) -> list[str]:
     """German sentences for the fields that have offers and demand: fields with underserved roles first."""
     sentences = []
@@ -261,20 +269,23 @@ def summary_sentences(report: CoverageReport) -> list[str]:
     for fc in ranked:
         if not fc.offers or not fc.demand_total:
             continue
-        top = max(fc.roles, key=lambda c: (c.supply_explicit, -ROLES.index(c.role)))
+        # one measure, the table's: a role's share of the supply (offers open to all roles count in part, RULE)
+        top = max(fc.roles, key=lambda c: (c.supply_share, -ROLES.index(c.role)))
+        where = f"Im Handlungsfeld {label('fields', fc.field)} entfallen {_pct(top.supply_share)} des Angebots auf " \
+                f"{roles[top.role]['plural']}"
+        if fc.underserved:  # every role the table marks, largest gap first
+            named = [f"{roles[c.role]['plural']} ({_pct(c.supply_share)} des Angebots, {_pct(c.demand_share)} der "
+                     f"Anfragen)" for c in map(fc.cell, fc.underserved)]
+            sentences.append(f"{where}; unterversorgt sind {_and(named)}.")  # the roles are named in plural
+            continue
         gap = max(fc.roles, key=lambda c: (c.gap, -ROLES.index(c.role)))
         if gap.role == top.role:
             continue
-        text = (f"Im Handlungsfeld {label('fields', fc.field)} richten sich {_pct(top.supply_explicit / fc.offers)} "
-                f"der Angebote an {roles[top.role]['plural']} und {_pct(gap.supply_explicit / fc.offers)} an "
-                f"{roles[gap.role]['plural']}; {_pct(gap.demand_share)} der Anfragen kommen von "
-                f"{roles[gap.role]['dative']}")
-        if gap.underserved:
-            text += " – sie sind unterversorgt."
-        elif gap.status == "indicative":
+        text = (f"{where} und {_pct(gap.supply_share)} auf {roles[gap.role]['plural']}; {_pct(gap.demand_share)} "
+                f"der Anfragen kommen von {roles[gap.role]['dative']}")
+        if gap.status == "indicative":
             text += " – ein Hinweis auf eine Lücke, den die Stichprobe noch nicht sichert" + (
-                f" ({gap.to_settle} weitere Anfragen dieser Rolle würden ihn sichern)." if gap.to_settle is not None
-                else ".")
+                f" ({german_count(gap.to_settle, *_FURTHER)} ihn sichern)." if gap.to_settle is not None else ".")
         else:
             text += "."
         sentences.append(text)

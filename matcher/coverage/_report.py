@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ..core import FIELDS, ROLES, ArgumentError, Offer, Problem, label, taxonomy
+from ..core import FIELDS, ROLES, ArgumentError, Offer, Problem, german_count, label, taxonomy
 from ..io import atomic_output, read_reference_roles, safe_cell
 from ..model import load
 from ._demand import Demand, read_demand
@@ -85,8 +85,9 @@ def check_output(path: str | Path) -> str:
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("matcher.coverage", "templates"), autoescape=select_autoescape(["html"]))
     roles = taxonomy()["roles"]
-    env.globals.update(label=label, roles=ROLES, fields=FIELDS, role_label=lambda r: roles[r]["label"] if r in roles
-                       else "offen für alle", pct=lambda x: f"{round(x * 100)} %")
+    env.globals.update(label=label, anzahl=german_count, roles=ROLES, fields=FIELDS,
+                       role_label=lambda r: roles[r]["label"] if r in roles else "offen für alle",
+                       pct=lambda x: f"{round(x * 100)} %")
     return env
 
 
