@@ -107,7 +107,7 @@ class CachedRecommender:
                 self._entries.move_to_end(key)
                 self.hits += 1
                 return self._entries[key]
-        result = recommend(self.model, profile, top_k, today=key[2])
+        result = recommend_many(self.model, [profile], top_k, today=key[2])[0]
         with self._lock:
             self.misses += 1
             self._entries[key] = result
