@@ -75,6 +75,14 @@ def normalize_for_chars(text: str) -> str:
     return re.sub(r"(?<=[bcdfghjklmnpqrstvwxz])(ae|oe|ue)", lambda m: m.group(0)[0], fold_umlauts(normalize(text)))
 
 
+def content_for_chars(text: str) -> str:
+    """Preprocessor for the character n-grams of offers and needs: the content words only (stop words and the
+    everyday words of a request out, so that "was", "wissen", "müssen", "jetzt" never match), as normalize_for_chars
+    spells them."""
+    stops = stop_words()
+    return normalize_for_chars(" ".join(w for w in _TOKEN.findall(normalize(text)) if w not in stops and len(w) > 1))
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     words = set()

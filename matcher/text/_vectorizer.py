@@ -7,7 +7,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from ..core import NotFittedError
-from ._analysis import StemAnalyzer, build_lexicon, normalize_for_chars
+from ._analysis import StemAnalyzer, build_lexicon, content_for_chars
 
 
 class TextVectorizer:
@@ -31,7 +31,7 @@ class TextVectorizer:
         self.analyzer_ = StemAnalyzer(build_lexicon([*texts, *extra_lexicon]))
         self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
                                       dtype=np.float32)
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars,
+        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars,
                                       ngram_range=self.char_ngrams, min_df=self.min_df,
                                       sublinear_tf=self.sublinear_tf, dtype=np.float32)
         words, chars = self.words_.fit_transform(texts), self.chars_.fit_transform(texts)
