@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from matcher.model import Weights
+from matcher.core import Profile, parse_offer
 from matcher.core import reachable as eligible
 from matcher.ranking import (blend, diversify, field_fit, format_fit, near_duplicates, role_fit,
                              standardise, top_k)
@@ -105,3 +106,32 @@ def test_diversify_with_lambda_one_keeps_the_score_order():
     scores = np.array([3.0, 2.0, 1.0])
     sim = np.eye(3)
     assert list(diversify(ranked, scores, sim, np.zeros((3, 3), bool), k=3, lam=1.0)) == [0, 1, 2]
+
+
+FUNCTION_WORDS = "Ich will wissen, wofür das bei uns sinnvoll ist und was wir vorher regeln müssen"
+CANNABIS = {"id": "o-cannabis", "title": "Cannabisgesetz: Was Ordnungsbehörden jetzt wissen müssen",
+            "description": "Was die Teillegalisierung für Kontrollen bedeutet und was Kommunen jetzt wissen müssen.",
+            "provider": "Landesstelle", "target_roles": [], "fields": ["praevention"], "offer_type": "fortbildung",
+            "region": "bund"}
+AI = {"id": "o-ki", "title": "Generative KI in der Kommunalverwaltung",
+      "description": "Einsatzfelder von KI-Assistenten in Ämtern, Datenschutz und Dienstvereinbarungen.",
+      "provider": "Akademie", "target_roles": ["leitung"], "fields": ["digitalisierung"], "offer_type": "fortbildung",
+      "region": "bund"}
+
+
+def test_function_words_carry_no_lexical_score():
+    # issue 25: "was", "wissen", "müssen", "jetzt" decided a Hauptamtsleiter's list
+    from matcher import fit_model
+    from matcher.ranking import score
+    model = fit_model([parse_offer(o)[0] for o in (CANNABIS, AI)], encoder=None)
+    person = score(model, [Profile(needs=FUNCTION_WORDS)])[0]
+    for signal in ("word", "char", "title"):
+        assert person.raw[signal].tolist() == [0.0, 0.0], signal
+
+
+def test_needs_of_function_words_and_one_topic_rank_that_topic_first():
+    from matcher import fit_model, recommend
+    model = fit_model([parse_offer(o)[0] for o in (CANNABIS, AI)], encoder=None)
+    result = recommend(model, Profile(needs=f"{FUNCTION_WORDS}, wenn wir generative KI einführen",
+                                      role_title="Hauptamtsleiter"), top_k=2)
+    assert [r.offer.id for r in result.recommendations] == ["o-ki", "o-cannabis"]

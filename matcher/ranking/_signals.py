@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ..core import FIELDS, ROLES, Profile
+from ..core import FIELDS, ROLES, Profile, label
 from ..model import LEXICAL_WEIGHTS, MatchModel, Weights
 from ..text import encode_needs, tfidf
 from ._blend import field_fit, format_fit, role_fit
@@ -82,14 +82,20 @@ def weights_for(model: MatchModel, weights: Weights | None = None) -> Weights:
     return weights or (model.weights if model.semantic else LEXICAL_WEIGHTS)
 
 
+def encoder_query(profile: Profile) -> str:
+    """What the encoder reads of a person: everything they give, job title, needs and the labels of the fields they
+    named, as an offer's passage carries its own field labels (on text by other hands the encoder reading all of it
+    is the strongest one-line rival, benchmarks/results.md)."""
+    named = ", ".join(label("fields", f) for f in profile.fields)
+    return " ".join(t for t in (profile.role_title, profile.needs, named and f"Handlungsfelder: {named}.") if t)
+
+
 def _vectorise_needs(model: MatchModel, profiles: Sequence[Profile]):
-    """(word and char TF-IDF of the needs, char TF-IDF of title and needs, their embeddings or None), one batch."""
+    """(word and char TF-IDF of the needs, char TF-IDF of title and needs, the embeddings or None), one batch."""
     words, chars = model.vectorizer.transform([p.needs for p in profiles])
-    # the title signal reads character n-grams of title and needs; the encoder reads the needs alone: given the
-    # title too it did no better on the held-out collections (benchmarks/results.md) and took a third longer
     query_chars = tfidf(model.vectorizer.chars_, [p.query for p in profiles])
-    needs = [p.needs for p in profiles]
-    return words, chars, query_chars, encode_needs(model.encoder, needs) if model.semantic else None
+    queries = [encoder_query(p) for p in profiles]
+    return words, chars, query_chars, encode_needs(model.encoder, queries) if model.semantic else None
 
 
 def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Interpretation]:

@@ -78,6 +78,14 @@ def normalize_for_chars(text: str) -> str:
     return re.sub(r"(?<=[bcdfghjklmnpqrstvwxz])(ae|oe|ue)", lambda m: m.group(0)[0], fold_umlauts(normalize(text)))
 
 
+def content_for_chars(text: str) -> str:
+    """Preprocessor for the character n-grams of offers and needs: the content words only (stop words and the
+    everyday words of a request out, so that "was", "wissen", "müssen", "jetzt" never match), as normalize_for_chars
+    spells them."""
+    stops = stop_words()
+    return normalize_for_chars(" ".join(w for w in _TOKEN.findall(normalize(text)) if w not in stops and len(w) > 1))
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     words = set()
@@ -214,7 +222,7 @@ class TextVectorizer:
         self.analyzer_ = StemAnalyzer(build_lexicon([*texts, *extra_lexicon]))
         self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
                                       dtype=np.float32)
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars,
+        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars,
                                       ngram_range=self.char_ngrams, min_df=self.min_df,
                                       sublinear_tf=self.sublinear_tf, dtype=np.float32)
         words, chars = self.words_.fit_transform(texts), self.chars_.fit_transform(texts)
