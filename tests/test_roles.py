@@ -9,6 +9,7 @@ from matcher.core import ROLES
 from matcher.text import normalize
 
 HELDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "job_titles_heldout.csv"
+REAL_HELDOUT = HELDOUT.parent / "real" / "job_titles_real.csv"
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +101,12 @@ def test_a_file_without_the_second_role_column_still_reads(tmp_path):
     assert [r.roles for r in read_labeled_titles(path)] == [("leitung",)]
 
 
-def test_train_and_heldout_titles_do_not_overlap():
+@pytest.mark.parametrize("heldout", [HELDOUT, REAL_HELDOUT], ids=["written", "real"])
+def test_train_and_heldout_titles_do_not_overlap(heldout):
     def key(title):  # gender forms, abbreviations and case folded: "OB" is "Oberbürgermeister"
         return " ".join(normalize(title).split())
     train = {key(r.title) for r in read_labeled_titles()}
-    assert not [r.title for r in read_labeled_titles(HELDOUT) if key(r.title) in train]
+    assert not [r.title for r in read_labeled_titles(heldout) if key(r.title) in train]
 
 
 def test_the_bundled_title_list_is_large_and_covers_every_role():
