@@ -84,8 +84,10 @@ def read_roles(bench) -> list[tuple[str, ...]]:
 
 def fit_boost(train, encoders) -> float:
     """The role boost that does best on the worst training collection (ties: the smaller boost)."""
+    named = {b.name: names_role(b) for b in train}
+
     def worst(boost):
-        return min(b.metrics(b.from_scores(encoders[b.name] + boost * names_role(b)))["ndcg@10"] for b in train)
+        return min(b.metrics(b.from_scores(encoders[b.name] + boost * named[b.name]))["ndcg@10"] for b in train)
     return max(ROLE_BOOSTS, key=lambda w: (round(worst(w), 4), -w))
 
 

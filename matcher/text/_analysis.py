@@ -82,8 +82,7 @@ def content_for_chars(text: str) -> str:
     """Preprocessor for the character n-grams of offers and needs: the content words only (stop words and the
     everyday words of a request out, so that "was", "wissen", "müssen", "jetzt" never match), as normalize_for_chars
     spells them."""
-    stops = stop_words()
-    return normalize_for_chars(" ".join(w for w in _TOKEN.findall(normalize(text)) if w not in stops and len(w) > 1))
+    return normalize_for_chars(" ".join(words(text)))
 
 
 @lru_cache(maxsize=1)
