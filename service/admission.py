@@ -20,7 +20,8 @@ log = logging.getLogger("service")
 # keep both cores busy (the encoder is native code); more only make every request slower and, holding the GIL
 # in turn, starve the event loop that answers /health.
 RUNNING = 2
-ENGINE_POSTS = ("/recommendations", "/recommendations/group", "/searches", "/suche")  # saving ranks too
+ENGINE_POSTS = ("/recommendations", "/recommendations/group", "/searches", "/suche", "/feedback",
+                "/rueckmeldung")  # saving and feedback rank too
 SEARCH_PAGES = {"/": b"bedarf=", "/team": b"aktion=suchen"}  # a page runs the engine when its query has this
 
 

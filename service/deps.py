@@ -10,6 +10,7 @@ from fastapi import BackgroundTasks, Depends, Request
 from matcher import MatchModel, Problem, Profile, UnavailableError
 from matcher.alerts import SearchStore
 from matcher.coverage import DemandLog, gather_demand
+from matcher.feedback import FeedbackStore
 from matcher.ranking import CachedRecommender
 
 from .errors import NotReady
@@ -34,6 +35,13 @@ def get_search_store(request: Request) -> SearchStore:
     return request.app.state.searches
 
 
+def get_feedback_store(request: Request) -> FeedbackStore:
+    if request.app.state.feedback is None:
+        raise UnavailableError([Problem(("feedback_db",), "feedback is not kept here (KOMMUNE_MATCHER_FEEDBACK_DB)",
+                                        "unavailable")])
+    return request.app.state.feedback
+
+
 def get_demand(request: Request) -> tuple[list, list[str]]:
     """(demand records, German names of their sources): the survey read at start-up and the logged requests."""
     demand_log = request.app.state.demand_log
@@ -48,14 +56,17 @@ class DemandRecorder:
     def __init__(self, demand_log: DemandLog | None, background: BackgroundTasks):
         self.demand_log, self.background = demand_log, background
 
-    def person(self, interpreted, profile: Profile) -> None:
+    def person(self, result, profile: Profile) -> None:
+        """The person's codes and the offers their list showed (counted for providers, /anbieter)."""
         if self.demand_log is not None:
-            self.background.add_task(self.demand_log.record, interpreted, profile, "person")
+            shown = [r.offer_id for r in result.recommendations]
+            self.background.add_task(self.demand_log.record, result.interpreted, profile, "person", shown_ids=shown)
 
     def team(self, result, members: Sequence[Profile]) -> None:
         if self.demand_log is not None:
-            for (_, interpreted), member in zip(result.members, members):
-                self.background.add_task(self.demand_log.record, interpreted, member, "team")
+            for n, ((_, interpreted), member) in enumerate(zip(result.members, members)):
+                shown = [r.offer_id for r in result.recommendations] if n == 0 else []  # the list is shown once
+                self.background.add_task(self.demand_log.record, interpreted, member, "team", shown_ids=shown)
 
 
 def get_recorder(request: Request, background: BackgroundTasks) -> DemandRecorder:
@@ -70,5 +81,6 @@ RecommenderDep = Annotated[CachedRecommender, Depends(get_recommender)]
 ModelDep = Annotated[MatchModel, Depends(get_model)]
 SearchStoreDep = Annotated[SearchStore, Depends(get_search_store)]
 DemandDep = Annotated[tuple, Depends(get_demand)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 RecorderDep = Annotated[DemandRecorder, Depends(get_recorder)]
 SettingsDep = Annotated[object, Depends(get_settings)]

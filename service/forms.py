@@ -3,6 +3,7 @@ next to the form field they concern."""
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import parse_qs
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
@@ -61,3 +62,12 @@ def find_portfolio(offers, provider: str, report: CoverageReport) -> Portfolio |
         return portfolio(list(offers), provider, report)
     except MatcherInputError:
         return None
+
+
+async def posted_form(request) -> dict[str, list[str]]:
+    """A urlencoded form body (read without a multipart library; the body limit of the middleware applies)."""
+    body = (await request.body()).decode("utf-8", "replace")
+    try:
+        return parse_qs(body, keep_blank_values=True, max_num_fields=100)
+    except ValueError:  # more fields than any form of ours has: read as an empty form, answered with its errors
+        return {}

@@ -4,6 +4,7 @@ through the dependencies of service/deps.py.
     app.state.recommender   the served model with its caches (None until loaded); a retrained model replaces it
                             in one assignment, while the old one serves until then
     app.state.demand_log    the demand log, or None
+    app.state.feedback      the verdicts people give on offers ("passt" / "passt nicht"), or None
     app.state.survey        a survey's demand, read once at start-up
     app.state.searches      the saved searches, or None; their new offers are computed for each model that is
                             swapped in, in the background (once per model, see matcher.alerts.refresh_notices)
@@ -21,6 +22,7 @@ from fastapi import FastAPI
 from matcher import MatchModel, load, read_profiles
 from matcher.alerts import SearchStore, refresh_notices
 from matcher.coverage import DemandLog, demand_records
+from matcher.feedback import FeedbackStore
 from matcher.ranking import CachedRecommender
 from matcher.text import QueryCache
 
@@ -38,6 +40,8 @@ def lifespan(settings, model: MatchModel | None, drain):
         state.model_version, state.survey = None, []
         state.demand_log = DemandLog(settings.demand_db, settings.demand_retention_days) if settings.demand_db \
             else None
+        state.feedback = FeedbackStore(settings.feedback_db, settings.demand_retention_days) \
+            if settings.feedback_db else None
         state.searches = _search_store(settings)
         stop = threading.Event()
         if model is not None:

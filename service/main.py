@@ -15,14 +15,14 @@ from .draining import Drain
 from .headers import SecurityHeaders
 from .lifespan import lifespan
 from .middleware import BodyLimit
-from .routes import (actor_page, coverage, offers, ops, provider_page, providers, recommendations, search_page,
-                     searches, team_page)
+from .routes import (actor_page, coverage, feedback, feedback_page, offers, ops, provider_page, providers,
+                     recommendations, search_page, searches, team_page)
 from .settings import Settings
 
 DESCRIPTION = "Support offers for municipal actors, explained.\n\nLimits: " + "; ".join(
     lim.help for lim in limits.LIMITS) + "."
-ROUTERS = (ops, recommendations, offers, coverage, providers, searches, actor_page, team_page, provider_page,
-           search_page)
+ROUTERS = (ops, recommendations, feedback, offers, coverage, providers, searches, actor_page, team_page,
+           provider_page, search_page, feedback_page)
 
 
 def create_app(model: MatchModel | None = None, settings: Settings | None = None) -> FastAPI:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from matcher import (FIELDS, ROLES, GroupResult, MatcherInputError, Offer, Problem, Profile, Result, limits, parse_profile,
@@ -323,3 +323,31 @@ class SearchOut(BaseModel):
                    expires=_utc(search.expires), feed_url=feed_url,
                    notices=[NoticeOut(offer_id=n.offer_id, title=n.title, provider=n.provider, url=n.url,
                                       noticed=_utc(n.noticed)) for n in notices])
+
+
+class FeedbackIn(BaseModel):
+    """A verdict on one offer of a list: for a person (`profile`, as sent to /recommendations) or a team (`team`, as
+    sent to /recommendations/group), never both. Only derived codes and the ranker's numbers are stored."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "profile": {"role_title": "Jugendhilfeplanerin im Kreisjugendamt",
+                    "needs": "Wie kriege ich Jugendliche in die Planung vom neuen Jugendzentrum rein?",
+                    "region": "NW"},
+        "offer_id": "ang-0001", "verdict": "passt"}]})
+
+    profile: ProfileBody | None = Field(None, description="the person the list was for")
+    team: GroupIn | None = Field(None, description="the team the list was for")
+    offer_id: str = Field(min_length=1, max_length=200, description="an offer of the list")
+    verdict: Literal["passt", "passt_nicht"]
+    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+                       description="length of the person's list (a team's is team.top_k)")
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.profile is None) == (self.team is None):
+            raise PydanticCustomError("one_of", "give either profile or team, not both and not neither")
+        return self
+
+
+class FeedbackOut(BaseModel):
+    id: int = Field(description="the stored verdict's number")

@@ -2,21 +2,22 @@
 environment variable, help), read from KOMMUNE_MATCHER_* environment variables (set by `matcher serve`)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from pydantic import Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher import limits
 from matcher.alerts import default_locations
+from matcher.coverage import default_demand_db
 
 # the defaults that are files beside the model directory, derived from model_dir when not given
 _BESIDE_THE_MODEL = {
-    "demand_db": lambda model_dir: f"sqlite:///{Path(model_dir).resolve().parent / 'demand.sqlite'}",
+    "demand_db": default_demand_db,
+    "feedback_db": default_demand_db,  # where `matcher refit` looks: one database beside the model
     "searches_db": lambda model_dir: default_locations(model_dir)[0],  # where `matcher alerts` looks
     "searches_key_file": lambda model_dir: default_locations(model_dir)[1],
 }
-_NONE_WHEN_EMPTY = ("demand_db", "demand_profiles", "searches_db", "searches_key_file")
+_NONE_WHEN_EMPTY = ("demand_db", "feedback_db", "demand_profiles", "searches_db", "searches_key_file")
 
 
 class _Base(BaseSettings):

@@ -72,9 +72,12 @@ SETTINGS = (
     Setting("workers", 1, "worker processes (each loads the model)", flag="--workers", env=None, type=int),
     Setting("demand_db", None, "SQLAlchemy URL of the demand log, e.g. postgresql+psycopg://user@host/db; '' for "
             "none", flag="--demand-db", default_text=f"{BESIDE_THE_MODEL} (demand.sqlite)"),
+    Setting("feedback_db", None, "SQLAlchemy URL where verdicts (\"passt\" / \"passt nicht\") are kept, read by "
+            "`matcher refit`; '' for none (POST /feedback then answers 503)", flag="--feedback-db",
+            default_text=f"{BESIDE_THE_MODEL} (demand.sqlite, the demand log's)"),
     Setting("demand_profiles", None, "a profiles file (e.g. a survey) counted as demand on /coverage and /anbieter",
             flag="--profiles"),
-    Setting("demand_retention_days", 365, "days the demand log keeps (0 = forever)", flag="--retention-days",
+    Setting("demand_retention_days", 365, "days the demand log and the verdicts keep (0 = forever)", flag="--retention-days",
             type=int, minimum=0),
     Setting("max_waiting", MAX_WAITING, f"engine requests in the service at once, per worker, before it answers 503 "
             f"with Retry-After (default {MAX_WAITING}: an admitted request is answered well within 2 s)",

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, create_engine, delete, insert, inspect, select
+from sqlalchemy import (Column, Date, Integer, MetaData, String, Table, create_engine, delete, func, insert, inspect,
+                        select)
 from sqlalchemy.exc import ArgumentError as BadURL, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -36,6 +38,36 @@ requests = Table(
     Column("format_preference", String(16)),
     Column("kind", String(16), nullable=False),  # "person" or "team"
 )
+shown = Table(  # which offers a request's list showed: counts per offer for providers (never who saw them)
+    "demand_shown", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", Date, nullable=False, index=True),
+    Column("offer_id", String(200), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+)
+
+
+def default_demand_db(model_dir: str | Path) -> str:
+    """Where the service keeps its demand log (and the verdicts) unless told otherwise: SQLite beside the model."""
+    return f"sqlite:///{Path(model_dir).resolve().parent / 'demand.sqlite'}"
+
+
+def connect(url: str, tables: MetaData = metadata):
+    """An engine for url with the tables created; SQLite gets a fresh connection per use, so a file deleted or
+    made read-only under a running service is noticed (and logged) instead of being written to unseen."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"check_same_thread": False}
+        if ":memory:" not in url and not url.rstrip("/").endswith("sqlite:"):
+            options["poolclass"] = NullPool
+    engine = create_engine(url, **options)
+    try:
+        tables.create_all(engine)
+    except SQLAlchemyError:
+        # another process (a service, a CLI run) created the tables between the check and the CREATE
+        if not all(inspect(engine).has_table(t) for t in tables.tables):
+            raise
+    return engine
 
 
 class DemandLog:
@@ -68,21 +100,7 @@ class DemandLog:
             return self._engine or self._create_engine()
 
     def _create_engine(self):
-        options = {"pool_pre_ping": True}
-        if self.url.startswith("sqlite"):
-            options["connect_args"] = {"check_same_thread": False}
-            if ":memory:" not in self.url and not self.url.rstrip("/").endswith("sqlite:"):
-                # a fresh connection per batch: a file deleted or made read-only under a running service is then
-                # noticed (and logged) instead of being written to unseen
-                options["poolclass"] = NullPool
-        engine = create_engine(self.url, **options)
-        try:
-            metadata.create_all(engine)
-        except SQLAlchemyError:
-            # another process (a service, a CLI run) created the table between the check and the CREATE
-            if not inspect(engine).has_table(requests.name):
-                raise
-        self._engine = engine  # only a database that has the table counts as connected
+        self._engine = engine = connect(self.url)  # only a database that has the tables counts as connected
         self._delete_expired(date.today())
         return engine
 
@@ -94,10 +112,11 @@ class DemandLog:
                 self._failed = True
 
     def record(self, interpreted: Interpretation, profile: Profile, kind: str = "person",
-               day: date | None = None) -> None:
-        """Queue one request's codes for the writer thread."""
+               day: date | None = None, shown_ids: Sequence[str] = ()) -> None:
+        """Queue one request's codes, and the ids of the offers its list showed, for the writer thread."""
         row = {"day": day or date.today(), "role": interpreted.role, "fields": "|".join(interpreted.fields),
-               "region": profile.region, "format_preference": profile.format_preference, "kind": kind}
+               "region": profile.region, "format_preference": profile.format_preference, "kind": kind,
+               "shown": tuple(shown_ids)}
         with self._lock:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_forever, name="demand-log", daemon=True)
@@ -119,7 +138,10 @@ class DemandLog:
     def _write(self, batch: list[dict]) -> None:
         try:
             with self._get_engine().begin() as conn:
-                conn.execute(insert(requests), batch)
+                conn.execute(insert(requests), [{k: v for k, v in r.items() if k != "shown"} for r in batch])
+                seen = [{"day": r["day"], "offer_id": o, "kind": r["kind"]} for r in batch for o in r["shown"]]
+                if seen:
+                    conn.execute(insert(shown), seen)
             self.pending = []
         except Exception as exc:  # a locked database, a bad URL, a full disk: requests go on regardless
             self._fail("write", exc)
@@ -138,6 +160,13 @@ class DemandLog:
         with self._get_engine().connect() as conn:
             return [DemandRecord(r.role, tuple(f for f in r.fields.split("|") if f), r.region, r.day)
                     for r in conn.execute(query)]
+
+    def shown_counts(self) -> Counter:
+        """How often each offer was shown in a list, by offer id."""
+        self.flush()
+        query = select(shown.c.offer_id, func.count()).group_by(shown.c.offer_id)
+        with self._get_engine().connect() as conn:
+            return Counter(dict(conn.execute(query).all()))
 
     def read_or_empty(self, since: date | None = None) -> list[DemandRecord]:
         """read(), or [] (logged once) when the database cannot be read."""
@@ -158,6 +187,7 @@ class DemandLog:
             return 0
         cutoff = today - timedelta(days=self.retention_days)
         with self._engine.begin() as conn:
+            conn.execute(delete(shown).where(shown.c.day < cutoff))
             return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount
 
 

@@ -20,6 +20,12 @@ def save_options(request: Request, settings) -> dict:
     return {"can_save": request.app.state.searches is not None, "retention_days": settings.searches_retention_days}
 
 
+def person_search(form: dict) -> list[tuple[str, str]]:
+    """The actor page's query that shows this person's list, as (name, value) pairs."""
+    return [*((name, form[name]) for name in ("titel", "bedarf", "land", "format", "rolle")),
+            *(("feld", f) for f in form["feld"])]
+
+
 @router.get("/", response_class=HTMLResponse)
 def actor_page(request: Request, recommender: RecommenderDep, demand: RecorderDep, settings: SettingsDep,
                titel: Annotated[str, Query(max_length=limits.MAX_ROLE_TITLE_CHARS * 2)] = "",
@@ -27,17 +33,20 @@ def actor_page(request: Request, recommender: RecommenderDep, demand: RecorderDe
                feld: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI reads it)
                land: Annotated[str, Query(max_length=20)] = "",
                format: Annotated[str, Query(max_length=20)] = "",
-               rolle: Annotated[str, Query(max_length=40)] = ""):
+               rolle: Annotated[str, Query(max_length=40)] = "",
+               vermerkt: Annotated[str, Query(max_length=200)] = ""):
     form = {"titel": titel, "bedarf": bedarf, "feld": feld, "land": land, "format": format, "rolle": rolle}
     context = {"form": form, "roles": ROLES, "fields": FIELDS, "states": STATES, "formats": FORMATS,
                "suggestions": title_suggestions(), "limits": limits, "result": None, "errors": [],
-               **save_options(request, settings)}
+               "noted": vermerkt, "can_feedback": request.app.state.feedback is not None,
+               "search": person_search(form), **save_options(request, settings)}
     if bedarf.strip() or titel.strip():
         profile, context["errors"] = read_form({
             "role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,
             "format_preference": format or None, "role": rolle or None})
         if profile is not None:
             context["result"] = result = recommender.recommend(profile, limits.DEFAULT_TOP_K)
-            demand.person(result.interpreted, profile)
+            if not vermerkt:  # back from a verdict: the same list again, not a new request
+                demand.person(result, profile)
     status = 422 if context["errors"] else 200
     return templates.TemplateResponse(request, "index.html", context, status_code=status)

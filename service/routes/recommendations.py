@@ -18,7 +18,7 @@ def recommend(body: RecommendationsIn, recommender: RecommenderDep, demand: Reco
     """Offers for one person: how the engine read them, and the top_k offers with German reasons."""
     profile = body.to_domain()
     result = recommender.recommend(profile, body.top_k)
-    demand.person(result.interpreted, profile)
+    demand.person(result, profile)
     return RecommendationsOut.from_domain(result)
 
 

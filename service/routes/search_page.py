@@ -1,9 +1,6 @@
 """The German pages of a saved search: saving it from the actor page (on consent), its private page with the new
-offers and the feed, and deleting it at once. Forms post urlencoded bodies, read here without a multipart
-library; the body limit of the middleware applies as everywhere."""
+offers and the feed, and deleting it at once. Forms post urlencoded bodies (forms.posted_form)."""
 from __future__ import annotations
-
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -14,7 +11,7 @@ from matcher.alerts import describe, save_search
 from matcher.core import FORMATS
 
 from ..deps import RecommenderDep, SearchStoreDep, SettingsDep, get_search_store
-from ..forms import read_form, templates, title_suggestions
+from ..forms import posted_form, read_form, templates, title_suggestions
 from .actor_page import save_options
 from .searches import PRIVATE, links
 
@@ -23,18 +20,10 @@ CONSENT = {"field": "einwilligung", "label": "Einwilligung", "anchor": "einwilli
            "message": "Bitte stimmen Sie zu, dass wir Ihre Suche speichern – sonst speichern wir nichts."}
 
 
-async def _posted(request: Request) -> dict[str, list[str]]:
-    body = (await request.body()).decode("utf-8", "replace")
-    try:
-        return parse_qs(body, keep_blank_values=True, max_num_fields=100)
-    except ValueError:  # more fields than any form of ours has: read as an empty form, answered with its errors
-        return {}
-
-
 @router.post("/suche", response_class=HTMLResponse)
 async def save_search_page(request: Request, recommender: RecommenderDep, settings: SettingsDep):
     """Save the search of the actor page's result list; without the consent box ticked nothing is stored."""
-    posted = await _posted(request)
+    posted = await posted_form(request)
     one = {name: posted.get(name, [""])[0] for name in ("titel", "bedarf", "land", "format", "rolle")}
     form = {**one, "feld": posted.get("feld", [])}
     profile, errors = read_form({"role_title": one["titel"] or None, "needs": one["bedarf"], "fields": form["feld"],

@@ -1,0 +1,13 @@
+"""Feedback: the verdicts people give on the offers they were shown ("passt" / "passt nicht"), stored without
+anything personal, and the refit of the blend's weights on them, guarded by a held-out part."""
+from ._capture import check_offer, list_key, model_version, person_verdict, team_verdict
+from ._job import refit
+from ._refit import (PRIOR_STRENGTH, ListPairs, RefitOutcome, fit_with_prior, list_pairs, pairwise_accuracy,
+                     refit_weights)
+from ._store import VERDICTS, FeedbackStore, StoredVerdict, metadata
+
+__all__ = [
+    "FeedbackStore", "ListPairs", "PRIOR_STRENGTH", "RefitOutcome", "StoredVerdict", "VERDICTS", "check_offer",
+    "fit_with_prior", "list_key", "list_pairs", "metadata", "model_version",
+    "pairwise_accuracy", "person_verdict", "refit", "refit_weights", "team_verdict",
+]
