@@ -9,6 +9,7 @@ The layers, each importing only those above it:
     teams     offers a team of one municipality can take up together
     io        readers, wire dicts, atomic output, the terminal table
     coverage  supply against demand, portfolios, the demand log, reports
+    feedback  verdicts on offers ("passt" / "passt nicht"), stored without anything personal; the refit on them
     alerts    saved searches: the offers new in their top k after a retrain, as a feed and digests
     batch     the jobs on files: train a model from a catalog; score profiles and teams, locally or on Spark
     cli       the `matcher` command

@@ -76,6 +76,17 @@ def cmd_train(args) -> int:
     return BAD_DATA if done.problems else OK
 
 
+def cmd_refit(args) -> int:
+    from .feedback import refit
+    outcome = refit(args.model, args.feedback_db, min_feedback=args.min_feedback)
+    used = f"{outcome.verdicts} verdicts from {outcome.lists} result lists ({outcome.skipped} left out)"
+    if outcome.adopted:
+        print(f"refitted on {used}: {outcome.reason}; new model version written to {args.model}")
+    else:
+        print(f"model kept ({used}): {outcome.reason}")
+    return OK
+
+
 def cmd_recommend(args) -> int:
     from .core import parse_profile
     from .io import offer_summary, render_result, result_to_dict
@@ -177,9 +188,14 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_portfolio(args) -> int:
-    from .coverage import write_provider_report
+    from .coverage import DemandLog, write_provider_report
+    from .feedback import FeedbackStore, read_responses
+    feedback_db = args.feedback_db or args.demand_db
+    responses = read_responses(DemandLog(args.demand_db, 0) if args.demand_db else None,
+                               FeedbackStore(feedback_db, 0) if feedback_db else None)
     result, demand = write_provider_report(args.model, args.provider, args.out, profiles=args.profiles,
-                                           sheet=args.sheet, demand_db=args.demand_db, on_problem=_report_one)
+                                           sheet=args.sheet, demand_db=args.demand_db, responses=responses,
+                                           on_problem=_report_one)
     print(f"{result.provider}: {result.offers} offers; {sum(g['could_fill'] for g in result.gaps)} underserved "
           f"cells without an offer of yours; written to {args.out}", file=sys.stderr)
     return BAD_DATA if demand.bad else OK
@@ -249,6 +265,12 @@ def _commands(teams) -> dict:
                      [("catalog", {}), ("--format", {"choices": ("text", "json"), "default": "text"}), SHEET]),
         "train": (cmd_train, "fit a model on a catalog (.jsonl, .csv, .xlsx) and write it atomically",
                   [("--catalog", {"required": True}), MODEL, SHEET]),
+        "refit": (cmd_refit, "fit the blend's weights again on the verdicts people gave (\"passt\" / \"passt nicht\"); "
+                             "a new model version only when it orders held-out verdicts better", [
+            MODEL, ("--feedback-db", {"help": "SQLAlchemy URL of the verdicts (default: the service's, sqlite beside "
+                                              "the model directory)"}),
+            ("--min-feedback", {"type": _at_least(1), "default": 30,
+                                "help": "usable verdicts needed before a refit is tried (default 30)"})]),
         "template": (cmd_template, "write the Excel template for a catalog (German headers, dropdowns)",
                      [("--out", {"required": True, "help": "file to write, e.g. angebote.xlsx"})]),
         "recommend": (cmd_recommend, "offers for one person", [
@@ -281,7 +303,8 @@ def _commands(teams) -> dict:
             ("--reference-roles", {"help": "a reference mix of roles (JSONL or CSV: role;count, e.g. staff counts) "
                                            "to set the supply against, also without demand"})]),
         "portfolio": (cmd_portfolio, "where one provider's offers sit, which gaps it could fill", [
-            MODEL, *DEMAND, ("--provider", {"required": True, "help": "provider name as in the catalog"})]),
+            MODEL, *DEMAND, ("--provider", {"required": True, "help": "provider name as in the catalog"}),
+            ("--feedback-db", {"help": "the verdicts, counted per offer (default: the --demand-db database)"})]),
         "alerts": (cmd_alerts, "after a retrain: each saved search's new offers, one digest per search (HTML and "
                                "text, German) for whoever sends mail", [
             MODEL, ("--db", {"help": "SQLAlchemy URL of the saved searches (default: sqlite beside the model "

@@ -10,7 +10,8 @@ from fastapi import BackgroundTasks, Depends, Request
 from matcher import MatchModel, Problem, Profile, UnavailableError
 from matcher.alerts import SearchStore
 from matcher.coverage import DemandLog, gather_demand
-from matcher.feedback import FeedbackStore
+from matcher.coverage import Responses
+from matcher.feedback import FeedbackStore, read_responses
 from matcher.ranking import CachedRecommender
 
 from .errors import NotReady
@@ -49,6 +50,11 @@ def get_demand(request: Request) -> tuple[list, list[str]]:
     return gather_demand(request.app.state.survey or None, "Umfrage", logged)
 
 
+def get_responses(request: Request) -> Responses:
+    """How often each offer was shown, found fitting and rejected (for providers)."""
+    return read_responses(request.app.state.demand_log, request.app.state.feedback)
+
+
 class DemandRecorder:
     """Records a request's demand, derived codes only, in a background task after the answer is sent; a failing
     database is logged once by the demand log and costs no request."""
@@ -82,5 +88,6 @@ ModelDep = Annotated[MatchModel, Depends(get_model)]
 SearchStoreDep = Annotated[SearchStore, Depends(get_search_store)]
 DemandDep = Annotated[tuple, Depends(get_demand)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
+ResponsesDep = Annotated[Responses, Depends(get_responses)]
 RecorderDep = Annotated[DemandRecorder, Depends(get_recorder)]
 SettingsDep = Annotated[object, Depends(get_settings)]

@@ -56,10 +56,10 @@ def read_form(raw: dict) -> tuple[Profile | None, list[dict]]:
         return None, german_errors(exc.problems)
 
 
-def find_portfolio(offers, provider: str, report: CoverageReport) -> Portfolio | None:
+def find_portfolio(offers, provider: str, report: CoverageReport, responses=None) -> Portfolio | None:
     """The provider's portfolio, or None when the catalog has no provider of that name."""
     try:
-        return portfolio(list(offers), provider, report)
+        return portfolio(list(offers), provider, report, responses=responses)
     except MatcherInputError:
         return None
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BUNDLED_CATALOG, ROOT
 
-LAYERS = ("core", "text", "model", "ranking", "teams", "io", "coverage", "alerts", "batch", "cli")
+LAYERS = ("core", "text", "model", "ranking", "teams", "io", "coverage", "feedback", "alerts", "batch", "cli")
 
 
 def matcher_imports(path: Path):

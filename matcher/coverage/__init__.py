@@ -4,11 +4,11 @@ from ._demand import DemandLog, connect, default_demand_db, gather_demand, metad
 from ._gaps import (INDICATIVE_RULE, MIN_DEMAND, MIN_GAP, OPEN_WEIGHT, CoverageReport, DemandRecord, coverage_report,
                     demand_records, exposure, field_coverage, gap_status, gini, requests_to_settle, wilson,
                     with_reference)
-from ._report import Portfolio, portfolio, write_coverage, write_gap_report, write_provider_report
+from ._report import MIN_VERDICTS, Portfolio, Responses, portfolio, write_coverage, write_gap_report, write_provider_report
 
 __all__ = [
     "CoverageReport", "DemandLog", "connect", "default_demand_db", "DemandRecord", "INDICATIVE_RULE", "MIN_DEMAND", "MIN_GAP", "OPEN_WEIGHT",
-    "Portfolio", "coverage_report", "demand_records", "exposure", "field_coverage", "gap_status", "gather_demand",
+    "MIN_VERDICTS", "Portfolio", "Responses", "coverage_report", "demand_records", "exposure", "field_coverage", "gap_status", "gather_demand",
     "gini", "metadata", "portfolio", "requests_to_settle", "wilson", "with_reference", "write_coverage",
     "write_gap_report", "write_provider_report",
 ]

@@ -168,6 +168,14 @@ class DemandLog:
         with self._get_engine().connect() as conn:
             return Counter(dict(conn.execute(query).all()))
 
+    def shown_counts_or_empty(self) -> Counter:
+        """shown_counts(), or empty (logged once) when the database cannot be read."""
+        try:
+            return self.shown_counts()
+        except Exception as exc:  # as in record: never let the log stop a request
+            self._fail("read", exc)
+            return Counter()
+
     def read_or_empty(self, since: date | None = None) -> list[DemandRecord]:
         """read(), or [] (logged once) when the database cannot be read."""
         try:

@@ -6,8 +6,8 @@ import base64
 import difflib
 import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +22,24 @@ from ._gaps import INDICATIVE_RULE, CoverageReport, coverage_report, exposure, s
 
 # One provider's position: where its offers sit in the field x role matrix, and which gaps it could fill.
 
+MIN_VERDICTS = 5  # verdicts on an offer before the share that found it fitting is shown
+
+
+@dataclass(frozen=True)
+class Responses:
+    """How people met the offers: how often each was shown in a list, found fitting ("passt") and rejected."""
+
+    shown: Mapping[str, int] = field(default_factory=dict)
+    passt: Mapping[str, int] = field(default_factory=dict)
+    passt_nicht: Mapping[str, int] = field(default_factory=dict)
+
+    def of(self, offer: Offer) -> dict:
+        yes, no = self.passt.get(offer.id, 0), self.passt_nicht.get(offer.id, 0)
+        share = round(yes / (yes + no), 3) if yes + no >= MIN_VERDICTS else None
+        return {"offer_id": offer.id, "title": offer.title, "shown": self.shown.get(offer.id, 0), "passt": yes,
+                "passt_nicht": no, "passt_share": share}
+
+
 @dataclass(frozen=True)
 class Portfolio:
     provider: str
@@ -30,10 +48,11 @@ class Portfolio:
     table: dict  # {field: {role: n, "alle": n}} of the provider's valid offers
     catalog_table: dict  # the same for the whole catalog
     gaps: tuple[dict, ...]  # underserved cells, each with what the provider already has there
+    responses: tuple[dict, ...] = ()  # per offer of the provider: shown, passt, passt_nicht, passt_share
 
     def to_dict(self) -> dict:
         return {"provider": self.provider, "offers": self.offers, "expired": self.expired, "table": self.table,
-                "catalog_table": self.catalog_table, "gaps": list(self.gaps)}
+                "catalog_table": self.catalog_table, "gaps": list(self.gaps), "responses": list(self.responses)}
 
 
 def find_provider(offers: list[Offer], name: str) -> str:
@@ -47,8 +66,10 @@ def find_provider(offers: list[Offer], name: str) -> str:
     raise ArgumentError([Problem(("provider",), f"no provider named {name!r} in the catalog{hint}", "not_found")])
 
 
-def portfolio(offers: list[Offer], provider: str, report: CoverageReport, today: date | None = None) -> Portfolio:
+def portfolio(offers: list[Offer], provider: str, report: CoverageReport, today: date | None = None,
+              responses: Responses | None = None) -> Portfolio:
     today = today or date.today()
+    responses = responses or Responses()
     name = find_provider(offers, provider)
     own = [o for o in offers if o.provider == name]
     table = supply_table(own, today)
@@ -63,7 +84,7 @@ def portfolio(offers: list[Offer], provider: str, report: CoverageReport, today:
                          "could_fill": table[fc.field][role] == 0})
     gaps.sort(key=lambda g: (-g["provider_offers_in_field"], -g["gap"]))
     return Portfolio(name, len(own), sum(o.is_expired(today) for o in own), table, supply_table(offers, today),
-                     tuple(gaps))
+                     tuple(gaps), tuple(responses.of(o) for o in own))
 
 
 # Coverage and portfolio reports on disk: JSON for scripts, CSV or an Excel workbook, self-contained German HTML.
@@ -180,7 +201,7 @@ def write_portfolio(result: Portfolio, report: CoverageReport, path: str | Path)
             for f in FIELDS:
                 for r in (*ROLES, "alle"):
                     writer.writerow([f, r, result.table[f][r], result.catalog_table[f][r]])
-        return Path(path)
+        return Path(path)  # the responses per offer are in the .json and .html reports
     if suffix == ".json":
         text = json.dumps({**result.to_dict(), "rule": report.rule}, ensure_ascii=False, indent=2)
     else:
@@ -210,12 +231,14 @@ def write_gap_report(model_dir: str | Path, out: str | Path, *, profiles: str | 
 
 def write_provider_report(model_dir: str | Path, provider: str, out: str | Path, *,
                           profiles: str | Path | None = None, sheet: str | None = None, demand_db: str | None = None,
+                          responses: Responses | None = None,
                           on_problem: Callable[[Problem], None] = lambda p: None) -> tuple[Portfolio, Demand]:
-    """One provider's portfolio against the coverage report, written to `out`; returns it with the demand read."""
+    """One provider's portfolio against the coverage report (with how people met each offer, when `responses` are
+    given), written to `out`; returns it with the demand read."""
     check_output(out)
     model = load(model_dir)
     demand = read_demand(model, profiles=profiles, sheet=sheet, demand_db=demand_db, on_problem=on_problem)
     report = coverage_report(model.offers, demand.records, demand_sources=demand.sources)
-    result = portfolio(list(model.offers), provider, report)
+    result = portfolio(list(model.offers), provider, report, responses=responses)
     write_portfolio(result, report, out)
     return result, demand

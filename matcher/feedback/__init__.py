@@ -4,10 +4,10 @@ from ._capture import check_offer, list_key, model_version, person_verdict, team
 from ._job import refit
 from ._refit import (PRIOR_STRENGTH, ListPairs, RefitOutcome, fit_with_prior, list_pairs, pairwise_accuracy,
                      refit_weights)
-from ._store import VERDICTS, FeedbackStore, StoredVerdict, metadata
+from ._store import VERDICTS, FeedbackStore, StoredVerdict, metadata, read_responses
 
 __all__ = [
     "FeedbackStore", "ListPairs", "PRIOR_STRENGTH", "RefitOutcome", "StoredVerdict", "VERDICTS", "check_offer",
     "fit_with_prior", "list_key", "list_pairs", "metadata", "model_version",
-    "pairwise_accuracy", "person_verdict", "refit", "refit_weights", "team_verdict",
+    "pairwise_accuracy", "person_verdict", "read_responses", "refit", "refit_weights", "team_verdict",
 ]

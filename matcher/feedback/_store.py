@@ -19,7 +19,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, del
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import Problem, UnavailableError
-from ..coverage import connect
+from ..coverage import DemandLog, Responses, connect
 
 log = logging.getLogger(__name__)
 
@@ -117,3 +117,16 @@ class FeedbackStore:
         cutoff = today - timedelta(days=self.retention_days)
         with self._engine.begin() as conn:
             return conn.execute(delete(verdicts).where(verdicts.c.day < cutoff)).rowcount
+
+
+def read_responses(demand_log: DemandLog | None, store: FeedbackStore | None) -> Responses:
+    """How often each offer was shown (the demand log) and judged (the verdicts); what cannot be read is empty,
+    logged once by the demand log, and never stops a page."""
+    shown = demand_log.shown_counts_or_empty() if demand_log is not None else {}
+    verdict_counts = {v: {} for v in VERDICTS}
+    if store is not None:
+        try:
+            verdict_counts = store.counts()
+        except Exception as exc:  # as the demand log: a report never fails for its feedback
+            log.error("feedback store: read failed (%s)", type(exc).__name__)
+    return Responses(shown, verdict_counts["passt"], verdict_counts["passt_nicht"])

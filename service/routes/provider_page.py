@@ -12,7 +12,7 @@ from matcher.core import taxonomy
 from matcher.coverage import INDICATIVE_RULE, coverage_report
 from matcher.io import template_bytes
 
-from ..deps import DemandDep, ModelDep
+from ..deps import DemandDep, ModelDep, ResponsesDep
 from ..forms import MESSAGES, find_portfolio, templates
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +31,7 @@ def catalog_template() -> Response:
 
 
 @router.get("/anbieter", response_class=HTMLResponse)
-def provider_page(request: Request, model: ModelDep, demand: DemandDep,
+def provider_page(request: Request, model: ModelDep, demand: DemandDep, responses: ResponsesDep,
                   feld: Annotated[str, Query(max_length=40)] = "",
                   land: Annotated[str, Query(max_length=20)] = "",
                   anbieter: Annotated[str, Query(max_length=500)] = ""):
@@ -43,7 +43,7 @@ def provider_page(request: Request, model: ModelDep, demand: DemandDep,
         errors.append({"label": "Bundesland", "anchor": "land", "message": MESSAGES["unknown_code"]})
     report = coverage_report(model.offers, records, fields=[feld] if feld in FIELDS else None,
                              region=land if land in STATES else None, demand_sources=sources)
-    found = find_portfolio(model.offers, anbieter, report) if anbieter.strip() else None
+    found = find_portfolio(model.offers, anbieter, report, responses) if anbieter.strip() else None
     if anbieter.strip() and found is None:
         errors.append({"label": "Anbieter", "anchor": "anbieter",
                        "message": "Diesen Anbieter kennen wir nicht; bitte wählen Sie einen Namen aus der Liste."})
