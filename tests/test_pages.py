@@ -77,6 +77,38 @@ def test_the_page_works_by_keyboard_alone(base_url, chromium):
     page.wait_for_selector(".card")
 
 
+def test_a_verdict_by_keyboard_thanks_on_the_same_card_and_keeps_the_list(base_url, chromium):
+    page = chromium.new_page()
+    page.goto(base_url + "/?titel=Jugendhilfeplanerin&bedarf=Jugendbeteiligung+planen&land=NW")
+    titles = page.locator(".card h3").all_inner_texts()
+    second = page.locator(".card").nth(1)
+    button = second.get_by_role("button", name=f"passt – {titles[1]}", exact=True)
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".noted")
+    assert page.url.endswith("#angebot-2")
+    assert page.locator(".card h3").all_inner_texts() == titles  # the same list, in the same order
+    assert page.locator(".card").nth(1).locator(".noted").inner_text() == "Danke, vermerkt."
+    assert page.locator(".noted").count() == 1
+    assert page.locator(".card").first.get_by_role("button", name=f"passt nicht – {titles[0]}").is_visible()
+    assert serious_violations(page) == []
+
+
+def test_the_team_page_has_verdict_buttons_that_work_without_script(base_url, chromium):
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(base_url + "/team?personen=2&land=NW&titel1=Jugendhilfeplanerin&bedarf1=Beteiligung+planen"
+              "&titel2=Ratsmitglied&bedarf2=Jugendbeteiligung+beschlie%C3%9Fen&aktion=suchen")
+    page.locator(".card").first.get_by_role("button", name="passt nicht", exact=False).first.click()
+    page.wait_for_selector(".noted")
+    assert page.url.endswith("#angebot-1")
+    checked = chromium.new_page()  # axe itself needs script: the same page, as rendered with it
+    checked.goto(page.url)
+    assert checked.locator(".noted").count() == 1
+    assert serious_violations(checked) == []
+    context.close()
+
+
 def test_input_errors_are_shown_in_german_next_to_the_form(base_url, chromium):
     page = chromium.new_page()
     page.goto(base_url + "/?titel=Ratsmitglied&bedarf=&land=XX")
