@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, PackageLoader
 
 from matcher import MatcherInputError, Profile, limits, parse_profile
 from matcher.core import german_count, label, taxonomy
@@ -14,6 +15,8 @@ from matcher.coverage import CoverageReport, Portfolio, portfolio
 from matcher.ranking import render
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+# the reports' pieces (the table of how offers were met) serve the pages too
+templates.env.loader = ChoiceLoader([templates.env.loader, PackageLoader("matcher.coverage", "templates")])
 templates.env.globals.update(label=label, render_reason=render, taxonomy=taxonomy, anzahl=german_count)
 
 FIELD_LABELS = {"needs": "Was brauchen Sie?", "role_title": "Berufsbezeichnung", "region": "Bundesland",

@@ -191,12 +191,18 @@ class DemandLog:
         return self._delete_expired(today or date.today())
 
     def _delete_expired(self, today: date) -> int:
-        if not self.retention_days:
-            return 0
-        cutoff = today - timedelta(days=self.retention_days)
-        with self._engine.begin() as conn:
-            conn.execute(delete(shown).where(shown.c.day < cutoff))
-            return conn.execute(delete(requests).where(requests.c.day < cutoff)).rowcount
+        return delete_expired(self._engine, self.retention_days, today, requests, shown)
+
+
+def delete_expired(engine, retention_days: int, today: date, *tables: Table) -> int:
+    """Delete the rows of tables (each with a `day`) older than retention_days (0: keep all); returns how many of
+    the first table's."""
+    if not retention_days:
+        return 0
+    cutoff = today - timedelta(days=retention_days)
+    with engine.begin() as conn:
+        counts = [conn.execute(delete(t).where(t.c.day < cutoff)).rowcount for t in tables]
+    return counts[0]
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,13 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, delete, func, insert, select
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, Text, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import Problem, UnavailableError
-from ..coverage import DemandLog, Responses, connect
+from ..coverage import DemandLog, Responses, connect, delete_expired
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +112,7 @@ class FeedbackStore:
         return self._delete_expired(today or date.today())
 
     def _delete_expired(self, today: date) -> int:
-        if not self.retention_days:
-            return 0
-        cutoff = today - timedelta(days=self.retention_days)
-        with self._engine.begin() as conn:
-            return conn.execute(delete(verdicts).where(verdicts.c.day < cutoff)).rowcount
+        return delete_expired(self._engine, self.retention_days, today, verdicts)
 
 
 def read_responses(demand_log: DemandLog | None, store: FeedbackStore | None) -> Responses:
