@@ -35,12 +35,14 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from evaluate import Bench, MemoEncoder, fit_engine  # noqa: E402
+from evaluate import K, Bench, MemoEncoder, fit_engine  # noqa: E402
 from labeled import COLLECTIONS, HERE, Collection, write_results  # noqa: E402
 
-from matcher import save  # noqa: E402
+from matcher import load, save  # noqa: E402
+from matcher.core import ROLES  # noqa: E402
 from matcher.feedback import PRIOR_STRENGTH, FeedbackStore, refit_weights  # noqa: E402
-from matcher.model import DEFAULT_WEIGHTS, SIGNALS, Weights, read_card  # noqa: E402
+from matcher.model import DEFAULT_WEIGHTS, SIGNALS, FeedbackPrior, Weights  # noqa: E402
+from matcher.ranking import rank  # noqa: E402
 from matcher.text import default_encoder  # noqa: E402
 
 SEED = 0
@@ -115,8 +117,21 @@ def give_feedback(bench: Bench, model_dir: Path, db: str, people: list[int]) -> 
     return given
 
 
-def ndcg(bench: Bench, weights: Weights, people: list[int]) -> np.ndarray:
-    return bench.per_profile(bench.engine(weights, subset=people), people)
+def ndcg(bench: Bench, weights: Weights, people: list[int], prior: FeedbackPrior | None = None) -> np.ndarray:
+    """NDCG@10 of each person, ranked with weights and a refit's feedback signal (the bench's signals have none)."""
+    ranked = {}
+    for i in people:
+        person = bench.people[i]
+        if prior is not None:
+            role = bench.interpretations[i].role
+            person = replace(person, raw={**person.raw, "feedback": prior.signal(ROLES.index(role) if role else None)})
+        ranking = rank(bench.model, person, K, bench.today, weights)
+        ranked[bench.profiles[i].id] = [bench.model.offer_ids[j] for j in ranking.chosen]
+    return bench.per_profile(ranked, people)
+
+
+def measured(bench: Bench, outcome, people: list[int]) -> float:
+    return float(ndcg(bench, outcome.weights, people, outcome.prior).mean())
 
 
 def first(stored, n: int):
@@ -148,23 +163,26 @@ def run_collection(bench: Bench, start: Weights, encoder, folder: Path) -> dict:
         save(replace(bench.model, encoder=encoder, weights=start), refit_dir)
         proc = subprocess.run([sys.executable, "-m", "matcher.cli", "refit", "--model", str(refit_dir),
                                "--feedback-db", db], capture_output=True, text=True)
-        refitted = Weights.from_dict(read_card(refit_dir)["weights"])
-        after = ndcg(bench, refitted, measured_on)
+        refitted = load(refit_dir)
+        after = ndcg(bench, refitted.weights, measured_on, refitted.feedback)
         stored = FeedbackStore(db, retention_days=0).read(kind="person")
+        index = bench.model.index
+
+        def refit(verdicts, **options):
+            return refit_weights(verdicts, start, index, **{"min_feedback": 1, **options})
         curve = {}
         for size in (*CURVE, len(stored)):
-            got = refit_weights(first(stored, size), start, min_feedback=1)
-            curve[min(size, len(stored))] = (got.adopted, ndcg(bench, got.weights, measured_on).mean())
+            guarded, unguarded = refit(first(stored, size)), refit(first(stored, size), guarded=False)
+            curve[min(size, len(stored))] = (guarded.adopted, measured(bench, guarded, measured_on),
+                                             measured(bench, unguarded, measured_on))
         rng = np.random.default_rng(SEED)
-        noisy = [refit_weights(changed(stored, rng, FLIPPED), start, min_feedback=1, seed=s)
-                 for s in range(NOISE_SEEDS)]
-        noise = [refit_weights(changed(stored, rng, 0, random_verdicts=True), start, min_feedback=1, seed=s)
-                 for s in range(NOISE_SEEDS)]
-        strengths = {s: ndcg(bench, refit_weights(stored, start, min_feedback=1, strength=s).weights,
-                             measured_on).mean() for s in STRENGTHS}
+        noisy = [refit(changed(stored, rng, FLIPPED), seed=s) for s in range(NOISE_SEEDS)]
+        noise = [refit(changed(stored, rng, 0, random_verdicts=True), seed=s) for s in range(NOISE_SEEDS)]
+        strengths = {s: measured(bench, refit(stored, strength=s, guarded=False), measured_on) for s in STRENGTHS}
         out["directions"].append({
             "verdicts": n, "stored": len(stored), "before": before, "after": after, "cli": proc.stdout.strip(),
-            "curve": curve, "flipped": [(o.adopted, ndcg(bench, o.weights, measured_on).mean()) for o in noisy],
+            "curve": curve, "flipped": [(o.adopted, measured(bench, o, measured_on)) for o in noisy],
+            "flipped_unguarded": measured(bench, refit(changed(stored, rng, FLIPPED), guarded=False), measured_on),
             "noise_adopted": sum(o.adopted for o in noise), "noise_runs": len(noise), "strengths": strengths})
     return out
 
@@ -186,23 +204,27 @@ def report(results: dict, seconds: float) -> str:
             lines.append(f"| {name} | half {'AB'[d]} -> {'BA'[d]} | {x['verdicts']} | {x['before'].mean():.3f} | "
                          f"{x['after'].mean():.3f} | {paired(x['before'], x['after'])} | {x['cli']} |")
     lines += ["", "### The curve: NDCG@10 on the other half after refitting on the first N verdicts", "",
-              "| collection | direction | before | " + " | ".join(f"N = {n}" for n in CURVE) + " | all |",
+              "Each cell: with the guard (\"kept\" when it kept the model) / the fit adopted unchecked.", "",
+              "| collection | direction | before | " + " | ".join(f"N = {n}" for n in CURVE) + " | all (N) |",
               "|---|---|---|" + "---|" * (len(CURVE) + 1)]
     for name, r in results.items():
         for d, x in enumerate(r["directions"]):
-            cells = [f"{v:.3f}{'' if adopted else ' (kept)'}" for _, (adopted, v) in sorted(x["curve"].items())]
+            cells = [f"{g:.3f}{'' if adopted else ' (kept)'} / {u:.3f}"
+                     for _, (adopted, g, u) in sorted(x["curve"].items())]
+            cells[-1] += f" ({max(x['curve'])})"
             lines.append(f"| {name} | {'AB'[d]} | {x['before'].mean():.3f} | " + " | ".join(cells) + " |")
     lines += ["", f"### Noisy people ({FLIPPED:.0%} of verdicts flipped) and pure noise (random verdicts), "
               f"{NOISE_SEEDS} runs each", "",
               "| collection | direction | before | flipped: NDCG@10 after (median of runs) | flipped: lowest | "
-              "flipped: adopted | random: adopted by the guard |", "|---|---|---|---|---|---|---|"]
+              "flipped: adopted | flipped, unguarded | random: adopted by the guard |", "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         for d, x in enumerate(r["directions"]):
             values = [v for _, v in x["flipped"]]
             lines.append(f"| {name} | {'AB'[d]} | {x['before'].mean():.3f} | {np.median(values):.3f} | "
                          f"{min(values):.3f} | {sum(a for a, _ in x['flipped'])} of {len(values)} | "
-                         f"{x['noise_adopted']} of {x['noise_runs']} |")
-    lines += ["", "### Prior strength (all verdicts): NDCG@10 on the other half, mean of both directions", "",
+                         f"{x['flipped_unguarded']:.3f} | {x['noise_adopted']} of {x['noise_runs']} |")
+    lines += ["", "### Prior strength (all verdicts, unguarded): NDCG@10 on the other half, mean of both directions",
+              "",
               "| collection | before | " + " | ".join(f"strength {s}" for s in STRENGTHS) + " |",
               "|---|---|" + "---|" * len(STRENGTHS)]
     for name, r in results.items():
@@ -221,13 +243,13 @@ def plot(results: dict) -> None:
     for name, r in results.items():
         for d, x in enumerate(r["directions"]):
             sizes = sorted(x["curve"])
-            gains = [x["curve"][s][1] - x["before"].mean() for s in sizes]
+            gains = [x["curve"][s][2] - x["before"].mean() for s in sizes]
             ax.plot(sizes, gains, marker="o", label=f"{name}, Hälfte {'AB'[d]}")
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.axhline(0.03, color="grey", linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
     ax.set_xlabel("Rückmeldungen (passt / passt nicht)")
-    ax.set_ylabel("NDCG@10-Gewinn auf der anderen Hälfte")
+    ax.set_ylabel("NDCG@10-Gewinn auf der anderen Hälfte (ohne Prüfung übernommen)")
     ax.set_title("Lernen aus Rückmeldungen, auf nicht gesehenen Personen")
     ax.legend(fontsize=7)
     fig.tight_layout()

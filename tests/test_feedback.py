@@ -16,10 +16,11 @@ from fastapi.testclient import TestClient
 
 from conftest import TINY_CATALOG, run_cli
 
-from matcher import load, parse_profile
-from matcher.feedback import (FeedbackStore, StoredVerdict, fit_with_prior, list_pairs, pairwise_accuracy,
-                              person_verdict, refit_weights)
-from matcher.model import DEFAULT_WEIGHTS, SIGNALS
+from matcher import ROLES, load, parse_profile
+from matcher.feedback import (FeedbackStore, StoredVerdict, VerdictCounts, fit_with_prior, pairs_of,
+                              pairwise_accuracy, person_verdict, read_lists, refit_weights)
+from matcher.model import DEFAULT_WEIGHTS, SIGNALS, FeedbackPrior
+from matcher.ranking import score
 from service.main import create_app
 from service.settings import Settings
 
@@ -240,59 +241,102 @@ def test_the_portfolio_report_counts_verdicts_too(tiny_model_dir, tmp_path):
 
 # --- the refit's math -----------------------------------------------------------------------------------------
 
-def verdict(list_key, offer_id, passt, offers, values, names=NAMES, id_=0):
-    return StoredVerdict(id_, list_key, offer_id, passt, "person", "v1", names, tuple(offers),
+def verdict(list_key, offer_id, passt, offers, values, names=NAMES, id_=0, roles=("planung",)):
+    return StoredVerdict(id_, list_key, offer_id, passt, "person", "v1", roles, names, tuple(offers),
                          tuple(tuple(v) for v in values))
 
 
+def row(**signals):
+    return [signals.get(n, 0.0) for n in NAMES]
+
+
 def test_pairs_of_one_list_by_hand():
-    # a: passt, b: no verdict, c: passt nicht -> a > b, a > c, b > c
-    values = [[3.0] + [0.0] * 7, [1.0] + [0.0] * 7, [0.0] * 7 + [2.0]]
+    # a: passt, b: no verdict, c: passt nicht -> a > b, a > c, b > c; the feedback column is the one given
+    values = [row(word=3.0), row(word=1.0), row(format=2.0)]
     stored = [verdict("L", "a", True, "abc", values), verdict("L", "c", False, "abc", values)]
-    (lp,), skipped = list_pairs(stored)
-    assert skipped == 0 and lp.verdicts == 2
-    got = sorted(map(tuple, lp.diffs))
-    want = sorted([(2.0,) + (0.0,) * 7, (3.0,) + (0.0,) * 6 + (-2.0,), (1.0,) + (0.0,) * 6 + (-2.0,)])
+    (lst,), skipped = read_lists(stored)
+    assert skipped == 0 and lst.verdicts == 2 and list(lst.labels) == [1, 0, -1]
+    got = sorted(map(tuple, pairs_of(lst, np.array([0.5, 0.0, 0.0])).diffs))
+    want = sorted(map(tuple, [row(word=2.0, feedback=0.5), row(word=3.0, format=-2.0, feedback=0.5),
+                              row(word=1.0, format=-2.0)]))
     assert got == want
 
 
+def test_the_feedback_signal_by_hand():
+    # offer a: 2 x passt (role planung), offer b: 2 x passt nicht; all verdicts: rate 1/2
+    values = [row(), row()]
+    lists, _ = read_lists([verdict("L1", "a", True, "ab", values), verdict("L1", "b", False, "ab", values),
+                           verdict("L2", "a", True, "ab", values), verdict("L2", "b", False, "ab", values)])
+    counts = VerdictCounts(lists)
+    offer = (2 + 3.0 * 0.5) / (2 + 3.0)  # 0.7: shrunk by ALPHA_OFFER = 3 pseudo-verdicts at the overall rate
+    by_role = (2 + 2.0 * offer) / (2 + 2.0)  # 0.85: shrunk by ALPHA_ROLE = 2 towards the offer's rate
+    assert counts.value("a", None, 0.5) == pytest.approx(np.log(offer / (1 - offer)))
+    assert counts.value("a", "planung", 0.5) == pytest.approx(np.log(by_role / (1 - by_role)))
+    assert counts.value("a", "politik", 0.5) == pytest.approx(np.log(offer / (1 - offer)))  # nobody of that role
+    assert counts.value("b", None, 0.5) == pytest.approx(-np.log(offer / (1 - offer)))
+    # left out, L1 sees only L2's verdicts: one passt for a
+    one = (1 + 3.0 * 0.5) / (1 + 3.0)
+    one_role = (1 + 2.0 * one) / (1 + 2.0)
+    assert counts.signal_of(lists[0], leave_out=True)[0] == pytest.approx(np.log(one_role / (1 - one_role)))
+    prior = counts.prior({"a": 0, "b": 1, "c": 2}, 3)
+    assert prior.overall[2] == 0.0 and prior.by_role.shape == (3, 7)
+
+
+def test_a_refitted_feedback_signal_reaches_the_ranking(tiny_model):
+    prior = FeedbackPrior(np.zeros(len(tiny_model.offers)), np.zeros((len(tiny_model.offers), len(ROLES))))
+    prior.by_role[0, ROLES.index("planung")] = 5.0  # planners here found the first offer fitting
+    model = replace(tiny_model, feedback=prior, weights=replace(DEFAULT_WEIGHTS, feedback=1.0))
+    planner, councillor = score(model, [parse_profile({"role": "planung", "needs": "Beteiligung"}),
+                                        parse_profile({"role": "politik", "needs": "Beteiligung"})])
+    assert planner.raw["feedback"][0] == 5.0 and planner.raw["feedback"][1:].max() == 0.0
+    assert councillor.raw["feedback"].max() == 0.0
+
+
 def test_contradicting_verdicts_and_foreign_signals_are_left_out():
-    values = [[1.0] * 8, [0.0] * 8]
+    values = [row(word=1.0), row()]
     stored = [verdict("L", "a", True, "ab", values), verdict("L", "a", False, "ab", values),
               verdict("M", "a", True, "ab", [[1.0] * 3, [0.0] * 3], names=("word", "char", "old")),
               verdict("N", "a", True, "ab", values)]
-    lists, skipped = list_pairs(stored)
+    lists, skipped = read_lists(stored)
     assert skipped == 3  # two contradicting verdicts, one of a model with other signals
-    assert [lp.key for lp in lists] == ["N"]
+    assert [lst.key for lst in lists] == ["N"]
 
 
 def test_a_list_weighs_one_however_many_verdicts_it_sent():
     rng = np.random.default_rng(1)
     lists = []
     for n in range(20):
-        values = rng.normal(size=(4, 8))
+        values = rng.normal(size=(4, len(NAMES)))
         lists.append([verdict(f"L{n}", "o0", True, ["o0", "o1", "o2", "o3"], values)])
     flood = [verdict("L0", "o0", True, ["o0", "o1", "o2", "o3"], lists[0][0].values, id_=i) for i in range(10_000)]
     start = np.array([getattr(DEFAULT_WEIGHTS, n) for n in NAMES])
-    once, _ = list_pairs([v for group in lists for v in group])
-    flooded, _ = list_pairs([v for group in lists[1:] for v in group] + flood)
+
+    def pairs(stored):
+        found, _ = read_lists(stored)
+        return [pairs_of(lst, np.zeros(len(lst.offers))) for lst in found]
+    once = pairs([v for group in lists for v in group])
+    flooded = pairs([v for group in lists[1:] for v in group] + flood)
     assert np.allclose(fit_with_prior(once, start), fit_with_prior(flooded, start))
 
 
 def test_the_prior_keeps_the_weights_home_with_little_feedback():
-    values = [[0.0] * 7 + [1.0], [0.0] * 8]  # one list: the format signal decided
-    (lp,), _ = list_pairs([verdict("L", "a", True, "ab", values)])
+    (lst,), _ = read_lists([verdict("L", "a", True, "ab", [row(format=1.0), row()])])  # the format signal decided
+    lp = pairs_of(lst, np.zeros(2))
     start = np.array([getattr(DEFAULT_WEIGHTS, n) for n in NAMES])
     moved = fit_with_prior([lp], start, strength=3.0) - start
-    assert 0 < moved[-1] < 0.2 and np.allclose(moved[:-1], 0, atol=1e-6)
+    format_ = NAMES.index("format")
+    assert 0 < moved[format_] < 0.2 and np.allclose(np.delete(moved, format_), 0, atol=1e-6)
     assert pairwise_accuracy(lp, start) == 1.0  # format weight is positive: already ordered right
+
+
+FORMAT_FIRST = np.array([{"semantic": 0.2, "format": 3.0}.get(n, 0.0) for n in NAMES])  # people who care for format
 
 
 def synthetic(truth: np.ndarray, lists: int, rng, flip: float = 0.0, random_verdicts: bool = False):
     """Verdicts of people whose taste is `truth`: in each list of 10, the best 3 "passt", the worst 3 "passt nicht"."""
     out, n = [], 0
     for k in range(lists):
-        values = rng.normal(size=(10, 8))
+        values = np.column_stack([rng.normal(size=(10, len(NAMES) - 1)), np.zeros(10)])  # no feedback signal yet
         order = np.argsort(-(values @ truth))
         ids = [f"o{k}-{i}" for i in range(10)]
         for rank, i in enumerate(order):
@@ -308,10 +352,13 @@ def synthetic(truth: np.ndarray, lists: int, rng, flip: float = 0.0, random_verd
     return out
 
 
+def index_of(stored) -> dict:
+    return {o: i for i, o in enumerate(sorted({o for v in stored for o in v.offers}))}
+
+
 def test_the_guard_adopts_what_orders_held_out_lists_better():
-    truth = np.array([0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 3.0])  # these people care about format above all
-    stored = synthetic(truth, 60, np.random.default_rng(0))
-    outcome = refit_weights(stored, DEFAULT_WEIGHTS)
+    stored = synthetic(FORMAT_FIRST, 60, np.random.default_rng(0))
+    outcome = refit_weights(stored, DEFAULT_WEIGHTS, index_of(stored))
     assert outcome.adopted, outcome.reason
     assert outcome.after > outcome.before
     assert outcome.weights.format > 2 * DEFAULT_WEIGHTS.format
@@ -319,15 +366,15 @@ def test_the_guard_adopts_what_orders_held_out_lists_better():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_guard_keeps_the_model_when_the_verdicts_are_pure_noise(seed):
-    stored = synthetic(np.ones(8), 60, np.random.default_rng(seed), random_verdicts=True)
-    outcome = refit_weights(stored, DEFAULT_WEIGHTS, seed=seed)
+    stored = synthetic(np.ones(len(NAMES)), 60, np.random.default_rng(seed), random_verdicts=True)
+    outcome = refit_weights(stored, DEFAULT_WEIGHTS, index_of(stored), seed=seed)
     assert not outcome.adopted, outcome.reason
     assert outcome.weights == DEFAULT_WEIGHTS
 
 
 def test_too_little_feedback_keeps_the_model_and_says_so():
-    stored = synthetic(np.ones(8), 2, np.random.default_rng(0))
-    outcome = refit_weights(stored, DEFAULT_WEIGHTS)
+    stored = synthetic(np.ones(len(NAMES)), 2, np.random.default_rng(0))
+    outcome = refit_weights(stored, DEFAULT_WEIGHTS, index_of(stored))
     assert not outcome.adopted and "too little feedback" in outcome.reason
 
 
@@ -339,9 +386,9 @@ def store_synthetic(db: str, model_dir, truth, lists=60):
     store = FeedbackStore(db)
     rng = np.random.default_rng(0)
     for v in synthetic(truth, lists, rng):
-        rename = dict(zip(v.offers, ids))
+        rename = dict(zip(v.offers, ids[int(v.list_key[1:]) % 2:]))  # the tiny catalog's offers, two ways round
         store.add({"day": date.today(), "kind": "person", "offer_id": rename[v.offer_id],
-                   "verdict": "passt" if v.passt else "passt_nicht", "roles": "", "fields": "",
+                   "verdict": "passt" if v.passt else "passt_nicht", "roles": "planung", "fields": "",
                    "model_version": "a-version-long-gone", "list_key": v.list_key,
                    "signals": {"names": list(v.names), "offers": [rename[o] for o in v.offers],
                                "values": [list(x) for x in v.values]}})
@@ -353,7 +400,7 @@ def test_refit_writes_a_new_version_with_its_card(tmp_path):
     db = f"sqlite:///{tmp_path / 'demand.sqlite'}"  # where refit looks by default
     kept = run_cli("refit", "--model", model_dir, check_rc=0)
     assert "model kept" in kept.stdout and "too little feedback" in kept.stdout
-    store_synthetic(db, model_dir, np.array([0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 3.0]))
+    store_synthetic(db, model_dir, FORMAT_FIRST)
     before = model_dir.resolve()
     done = run_cli("refit", "--model", model_dir, check_rc=0)
     assert "refitted on" in done.stdout, done.stdout
@@ -374,7 +421,7 @@ def test_refit_killed_at_any_moment_leaves_a_whole_model(tmp_path):
     model_dir = tmp_path / "m"
     run_cli("train", "--catalog", TINY_CATALOG, "--model", model_dir, check_rc=0)
     db = f"sqlite:///{tmp_path / 'demand.sqlite'}"
-    store_synthetic(db, model_dir, np.array([0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 3.0]))
+    store_synthetic(db, model_dir, FORMAT_FIRST)
     old = load(model_dir).weights
     for delay in (0.2, 0.5, 1.0, 1.5, 2.0, 3.0):
         proc = subprocess.Popen([sys.executable, "-m", "matcher.cli", "refit", "--model", str(model_dir)],

@@ -25,10 +25,12 @@ def refit(model_dir: str | Path, feedback_db: str | None = None, *, min_feedback
     except Exception as exc:  # a URL that is no URL, a missing driver, a server that does not answer
         raise UnavailableError([Problem(("feedback_db",), f"cannot read the feedback {url!r}: "
                                         f"{type(exc).__name__}: {exc}".splitlines()[0], "unreadable")]) from None
-    outcome = refit_weights(stored, model.weights, min_feedback=min_feedback, strength=strength)
+    outcome = refit_weights(stored, model.weights, model.index, prior=model.feedback, min_feedback=min_feedback,
+                            strength=strength)
     if outcome.adopted:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         history = [*card.get("refits", []), {"at": now, **outcome.to_dict(), "previous_weights": card["weights"]}]
-        refitted = replace(model, weights=outcome.weights, card={**model.card, "created": now, "refits": history})
+        refitted = replace(model, weights=outcome.weights, feedback=outcome.prior,
+                           card={**model.card, "created": now, "refits": history})
         save(refitted, model_dir, catalog_sha256=card.get("catalog_sha256"), encodings=read_encodings(model_dir))
     return outcome

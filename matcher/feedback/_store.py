@@ -50,6 +50,7 @@ class StoredVerdict:
     passt: bool
     kind: str
     model_version: str
+    roles: tuple[str, ...]  # the person's role codes as read, the first the main one
     names: tuple[str, ...]
     offers: tuple[str, ...]  # the list shown, best first (the judged offer last when it was not among them)
     values: tuple[tuple[float, ...], ...]  # per offer of `offers`, the standardised signals `names`
@@ -93,7 +94,8 @@ class FeedbackStore:
         for r in rows:
             signals = json.loads(r.signals)
             out.append(StoredVerdict(r.id, r.list_key, r.offer_id, r.verdict == "passt", r.kind, r.model_version,
-                                     tuple(signals["names"]), tuple(signals["offers"]),
+                                     tuple(x for x in r.roles.split("|") if x), tuple(signals["names"]),
+                                     tuple(signals["offers"]),
                                      tuple(tuple(v) for v in signals["values"])))
         return out
 

@@ -2,11 +2,12 @@
 weights; how to fit it from a catalog, save it atomically and load it."""
 from ._classifiers import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
                            train_role_classifier)
+from ._feedback_prior import FeedbackPrior
 from ._model import DEFAULT_WEIGHTS, LEXICAL_WEIGHTS, SIGNALS, TEXT_SIGNALS, MatchModel, OfferIndex, Weights, fit_model
 from ._persistence import ARTIFACT, CARD, FORMAT_VERSION, load, read_card, read_encodings, save
 
 __all__ = [
-    "ARTIFACT", "CARD", "DEFAULT_WEIGHTS", "FORMAT_VERSION", "LEXICAL_WEIGHTS", "MatchModel", "OfferIndex",
+    "ARTIFACT", "CARD", "DEFAULT_WEIGHTS", "FORMAT_VERSION", "FeedbackPrior", "LEXICAL_WEIGHTS", "MatchModel", "OfferIndex",
     "RoleClassifier", "SIGNALS", "TEXT_SIGNALS", "Weights", "evaluate_roles", "fit_model", "head_phrase", "load",
     "read_card", "read_encodings", "read_job_titles", "read_labeled_titles", "save", "train_role_classifier",
 ]

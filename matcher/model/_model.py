@@ -13,6 +13,7 @@ from scipy import sparse
 from ..core import FIELDS, ROLES, MatcherInputError, Offer, Problem, reachable, taxonomy
 from ..text import Encoder, ReusingEncoder, TextVectorizer, default_encoder
 from ._classifiers import FieldClassifier, RoleClassifier, train_role_classifier
+from ._feedback_prior import FeedbackPrior
 
 
 # The blend's weights: how much each signal of fit counts, and the calibration of the score.
@@ -34,6 +35,7 @@ class Weights:
     open: float = 1.006  # offer is open to all roles
     field: float = 2.081  # offer's fields meet the person's (given, or inferred with probability)
     format: float = 0.139  # soft preference, never a filter
+    feedback: float = 0.0  # what people of the person's role said of the offer here (`matcher refit` sets it)
     mmr_lambda: float = 1.0  # relevance vs. novelty in maximal marginal relevance
     duplicate_same_provider: float = 0.35  # character TF-IDF cosine: another edition of one provider's offer
     duplicate_any_provider: float = 0.6  # character TF-IDF cosine: a copied listing of another provider
@@ -58,7 +60,7 @@ LEXICAL_WEIGHTS = Weights(word=0.164, char=0.274, title=0.75, semantic=0.0, role
                           format=0.188, mmr_lambda=1.0, score_scale=0.823, score_shift=-6.835)
 
 TEXT_SIGNALS = ("word", "char", "title", "semantic")
-STRUCTURED_SIGNALS = ("role", "open", "field", "format")
+STRUCTURED_SIGNALS = ("role", "open", "field", "format", "feedback")
 SIGNALS = (*TEXT_SIGNALS, *STRUCTURED_SIGNALS)
 
 
@@ -86,6 +88,7 @@ class MatchModel:
     fields: FieldClassifier
     weights: Weights = DEFAULT_WEIGHTS
     card: dict = field(default_factory=dict)
+    feedback: FeedbackPrior | None = None  # what the installation's people said (None until `matcher refit`)
     # the embeddings this fit used, by content key (matcher.text.content_key): `save` keeps them beside the model
     # for the next retrain; never pickled with the model, so a loaded model has None
     encodings: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)

@@ -106,6 +106,13 @@ def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Inter
     return [it for it, _ in interpret(model, profiles, words, emb)]
 
 
+def feedback_fit(model: MatchModel, role: str | None) -> np.ndarray:
+    """What people of this role (or anyone, when the role is unknown) said of each offer here; 0 before a refit."""
+    if model.feedback is None:
+        return np.zeros(len(model.offers))
+    return model.feedback.signal(ROLES.index(role) if role is not None else None)
+
+
 def cosines(queries: sparse.csr_matrix, columns: sparse.csr_matrix) -> np.ndarray:
     """queries @ columns as a dense (n_queries, n_offers) array, one query at a time from the rows of `columns`
     its terms select: three times faster than the sparse product for one query at 10,000 offers, as fast for a
@@ -138,6 +145,7 @@ def score(model: MatchModel, profiles: Sequence[Profile]) -> list[PersonSignals]
         "open": np.tile(model.open_to_all.astype(float), (len(profiles), 1)),
         "field": np.array([field_fit(model.field_matrix, w) for _, w in read]).reshape(-1, n),
         "format": np.array([format_fit(model.formats, p.format_preference) for p in profiles]).reshape(-1, n),
+        "feedback": np.array([feedback_fit(model, it.role) for it, _ in read]).reshape(-1, n),
     }
     stem_map = model.vectorizer.analyzer_.stem_map
     return [PersonSignals(p, it, {name: values[i] for name, values in arrays.items()}, stem_map(p.needs))

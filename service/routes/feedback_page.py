@@ -51,7 +51,7 @@ async def feedback_page(request: Request, model: ModelDep):
     except UnavailableError:
         return _refused(request, back, "Rückmeldungen werden hier gerade nicht gespeichert.", 503)
     except MatcherInputError:
-        return _refused(request, back, "Das Angebot gehört nicht (mehr) zu Ihren Vorschlägen.", 422)
+        return _refused(request, back, "Diese Rückmeldung passt nicht zu Ihren Vorschlägen: das Angebot fehlt im Katalog, ist abgelaufen oder gilt für ein anderes Bundesland.", 422)
     anchor = f"#angebot-{place}" if place.isdigit() else ""
     return RedirectResponse(f"{back}&{urlencode({'vermerkt': offer_id})}{anchor}", status_code=303,
                             headers={"X-Feedback-Id": str(new_id)})
