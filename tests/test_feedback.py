@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from conftest import TINY_CATALOG, run_cli
 
-from matcher import ROLES, load, parse_profile
+from matcher import ROLES, load, parse_profile, render
 from matcher.feedback import (FeedbackStore, StoredVerdict, VerdictCounts, fit_with_prior, pairs_of,
                               pairwise_accuracy, person_verdict, read_lists, refit_weights)
 from matcher.model import DEFAULT_WEIGHTS, SIGNALS, FeedbackPrior
@@ -290,6 +290,11 @@ def test_a_refitted_feedback_signal_reaches_the_ranking(tiny_model):
                                         parse_profile({"role": "politik", "needs": "Beteiligung"})])
     assert planner.raw["feedback"][0] == 5.0 and planner.raw["feedback"][1:].max() == 0.0
     assert councillor.raw["feedback"].max() == 0.0
+    from matcher import recommend
+    first = recommend(model, parse_profile({"role": "planung", "needs": "Beteiligung"}), 14)
+    liked = [rec for rec in first.recommendations if any(r.kind == "liked" for r in rec.reasons)]
+    assert [rec.offer_id for rec in liked] == [model.offers[0].id]
+    assert "als passend bewertet" in render(next(r for r in liked[0].reasons if r.kind == "liked"))
 
 
 def test_contradicting_verdicts_and_foreign_signals_are_left_out():

@@ -12,13 +12,15 @@ from ._signals import PersonSignals
 
 MIN_REASONS, MAX_REASONS = 2, 4
 SEMANTIC_CLOSE_Z = 1.0  # a "semantic" reason needs the offer's similarity this many standard deviations up
+LIKED_LOGIT = 0.5  # a "liked" reason needs people here to have found the offer fitting this much more often
 MIN_TERM_IDF = 1.5  # need words found in most offers ("Angebot", "Kommune") tell nothing
 MAX_TERMS = 3
 
 
 @dataclass(frozen=True)
 class Reason:
-    """kind: role_match | role_open | need_terms | semantic | field | format | cost | deadline | region | offer_type,
+    """kind: role_match | role_open | need_terms | semantic | liked | field | format | cost | deadline | region |
+    offer_type,
     and for teams: team_open | team_roles | team_topic | team_excluded."""
 
     kind: str
@@ -39,6 +41,8 @@ def render(reason: Reason) -> str:
         return "greift Ihr Anliegen auf: " + ", ".join(f"„{w}“" for w in v)
     if reason.kind == "semantic":
         return "inhaltlich nah an Ihrem Anliegen"
+    if reason.kind == "liked":
+        return "von anderen Nutzerinnen und Nutzern " + ("Ihrer Rolle " if v else "") + "als passend bewertet"
     if reason.kind == "field":
         return ("Handlungsfeld " if len(v) == 1 else "Handlungsfelder ") + " und ".join(label("fields", f) for f in v)
     if reason.kind == "format":
@@ -67,7 +71,7 @@ def render(reason: Reason) -> str:
 
 def build_reasons(offer: Offer, *, role: str | None, fields: tuple[str, ...], matched_terms: tuple[str, ...],
                   semantic_close: bool, format_preference: str | None, region: str | None,
-                  leave_out: frozenset[str] = frozenset()) -> list[Reason]:
+                  liked: bool = False, leave_out: frozenset[str] = frozenset()) -> list[Reason]:
     """2 to 4 reasons that hold for this offer, the most telling first; kinds in leave_out are said elsewhere."""
     found: list[Reason] = []
     if role is not None and role in offer.target_roles:
@@ -78,6 +82,8 @@ def build_reasons(offer: Offer, *, role: str | None, fields: tuple[str, ...], ma
         found.append(Reason("need_terms", matched_terms))
     elif semantic_close:
         found.append(Reason("semantic"))
+    if liked:  # what people of this role (or anyone, role unknown) said here: matcher refit
+        found.append(Reason("liked", (role,) if role is not None else ()))
     shared = tuple(f for f in offer.fields if f in fields)
     if shared:
         found.append(Reason("field", shared[:2]))
@@ -103,7 +109,8 @@ def explain(model: MatchModel, person: PersonSignals, standardised: Mapping, i: 
         model.offers[i], role=role, fields=it.fields,
         matched_terms=matched_terms(model, person.need_terms, i, profile.needs),
         semantic_close=bool(standardised["semantic"][i] >= SEMANTIC_CLOSE_Z),
-        format_preference=profile.format_preference, region=profile.region, leave_out=leave_out))
+        format_preference=profile.format_preference, region=profile.region,
+        liked=bool(standardised["feedback"][i] >= LIKED_LOGIT), leave_out=leave_out))
 
 
 def matched_terms(model: MatchModel, need_terms: Mapping[str, str], offer_index: int, needs: str) -> tuple[str, ...]:
