@@ -19,9 +19,10 @@ CASES_PER_OPERATION = 40
 
 @pytest.fixture(scope="module")
 def operations(tiny_model, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("searches")  # saved searches on, so their operations answer beyond 503
+    folder = tmp_path_factory.mktemp("searches")  # saved searches and feedback on: their operations answer beyond 503
     app = create_app(model=tiny_model, settings=Settings(model_dir=None, searches_db=f"sqlite:///{folder / 's.db'}",
-                                                         searches_key_file=str(folder / "searches.key")))
+                                                         searches_key_file=str(folder / "searches.key"),
+                                                         feedback_db=f"sqlite:///{folder / 'f.db'}"))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return [result.ok() for result in schema.get_all_operations()]
 
