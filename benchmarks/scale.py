@@ -39,7 +39,7 @@ def timed(cmd: list[str], **kwargs) -> tuple[float, float, str]:
     """(seconds, peak RSS in MiB, stdout) of one process."""
     started = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{ROOT}"}, **kwargs)
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} failed:\n{proc.stderr[-2000:]}")
@@ -56,7 +56,7 @@ def in_process(model_dir: Path, profiles: Path, n: int) -> dict:
     """Load time and single-request latency (p50, p99) in a fresh process, in both modes."""
     code = f"""
 import json, sys, time
-sys.path.insert(0, {str(HERE)!r})
+sys.path.append({str(HERE)!r})  # last: benchmarks/http.py must not shadow the standard library's http
 import standin
 from matcher import load, parse_profile, recommend
 t = time.perf_counter(); model = load({str(model_dir)!r}); load_s = time.perf_counter() - t
