@@ -40,7 +40,7 @@ def train(catalog: str, model_dir: str) -> None:
     offers, _ = read_catalog(catalog)
     encodings = read_encodings(model_dir)
     model = fit_model(offers, encoder=standin.StandInEncoder(), encodings=encodings)
-    save(model, model_dir, encodings=encodings)
+    save(model, model_dir)  # keeps this fit's embeddings (model.encodings) for the next retrain, as `train` does
     print(f"trained on {len(offers)} offers: {model.card['encoding']}")
 
 

@@ -95,10 +95,11 @@ class MatchModel:
     encodings: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self):
-        # the fitted fields, and the transposed matrices the products read (so that a loaded model maps them from
-        # disk instead of building them); the other cached views below are rebuilt on first use after loading
+        # the fitted fields, and the transposed word matrix, the first stage's inverted index (so that a loaded model
+        # maps it from disk instead of building it); the other cached views below are rebuilt on first use after
+        # loading, char_columns too: only the full scorer reads it, and kept it would hold the largest matrix twice
         state = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "encodings"}
-        return {**state, "word_columns": self.word_columns, "char_columns": self.char_columns}
+        return {**state, "word_columns": self.word_columns}
 
     @property
     def semantic(self) -> bool:

@@ -27,7 +27,7 @@ class FirstStage:
     offers are scored in full, as the reference scorer does (exact, and as fast there)."""
 
     candidates: int = 300
-    full_below: int = 5_000
+    full_below: int = 20_000
 
     def applies(self, model: MatchModel) -> bool:
         return len(model.offers) > self.full_below
