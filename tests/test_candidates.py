@@ -150,3 +150,13 @@ def test_small_catalogs_are_scored_in_full_by_default(bundled_model):
     default = recommend_many(bundled_model, people()[:1], 10, today=TODAY)[0]
     full = recommend_many(bundled_model, people()[:1], 10, today=TODAY, first_stage=None)[0]
     assert person.positions is None and default == full
+
+
+def test_the_same_vectors_give_the_same_graph_byte_for_byte():
+    # a full and an incremental train reuse the same embeddings: their saved graphs must agree
+    import pickle
+    vectors = unit(*np.random.default_rng(1).standard_normal((300, 16)))
+    regions = np.array(["bund"] * 200 + ["HB"] * 100, dtype="U4")
+    a, b = (build_region_index(regions, vectors, ann_above=50) for _ in range(2))
+    assert set(a.graphs) == {"bund", "HB"}
+    assert pickle.dumps(a) == pickle.dumps(b)
