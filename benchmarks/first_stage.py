@@ -26,10 +26,9 @@ sys.path.insert(0, str(_HERE))
 from evaluate import K, load_benches  # noqa: E402
 from labeled import COLLECTIONS, HERE  # noqa: E402
 
-from matcher.model import DEFAULT_WEIGHTS, TEXT_SIGNALS  # noqa: E402
-from matcher.model._index import build_region_index  # noqa: E402
-from matcher.ranking import DEFAULT_FIRST_STAGE, FirstStage, ndcg_at_k, rank, score_candidates  # noqa: E402
-from matcher.ranking._blend import spread_of  # noqa: E402
+from matcher.model import DEFAULT_WEIGHTS, TEXT_SIGNALS, build_region_index  # noqa: E402
+from matcher.ranking import (DEFAULT_FIRST_STAGE, FirstStage, ndcg_at_k, rank, score_candidates,  # noqa: E402
+                             spread_of)
 
 SIZES = (10, 25, 50, 100, DEFAULT_FIRST_STAGE.candidates)
 SMALL_SAMPLE = 64  # offers: z-scores from a sample as much smaller than these catalogs as 2,048 is than 100,000

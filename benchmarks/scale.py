@@ -1,5 +1,8 @@
-"""Scale: the engine on synthetic catalogs of 300, 10,000 and 100,000 offers, beside the bare kernels a user might
+"""Scale: the engine on synthetic catalogs (10,000, 100,000, 1,000,000 offers), beside the bare kernels a user might
 pick instead, in one run. Writes benchmarks/results_scale.md and benchmarks/scale.png.
+
+One request is timed both ways, with the first stage (candidates first, forced at every size) and with the full
+scorer (every offer scored, the reference); `matcher score` runs as shipped (the first stage above full_below).
 
 Everything around the encoder is measured with a stand-in encoder (benchmarks/standin.py: a hash vector per text),
 because the real one embeds about 10 to 20 passages a second on this machine (100,000 offers: hours); the real

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from matcher import parse_profile
-from matcher.model import SIGNALS
-from matcher.model._index import VectorIndex, build_region_index
+from matcher.model import SIGNALS, VectorIndex, build_region_index
 from matcher.ranking import FirstStage, rank, recommend_many, score, score_candidates
 from matcher.ranking._candidates import best, candidates, lexical_candidates, semantic_candidates
 
