@@ -40,12 +40,14 @@ def train(catalog: str, model_dir: str) -> None:
     offers, _ = read_catalog(catalog)
     encodings = read_encodings(model_dir)
     model = fit_model(offers, encoder=standin.StandInEncoder(), encodings=encodings)
-    save(model, model_dir, encodings=encodings)
+    save(model, model_dir)  # keeps this fit's embeddings (model.encodings) for the next retrain, as `train` does
     print(f"trained on {len(offers)} offers: {model.card['encoding']}")
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    # this folder last, not first: its http.py must not shadow the standard library's (usearch imports urllib)
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here] + [str(here)]
     import standin  # pickled by module name, so `standin.py score` finds the class again when it loads the model
 
     from matcher.cli import main

@@ -98,7 +98,7 @@ def cmd_recommend(args) -> int:
         profile = parse_profile({k: v for k, v in raw.items() if v is not None})
     except MatcherInputError as exc:  # the profile comes from the arguments
         raise ArgumentError(exc.problems) from None
-    result = recommend(model, profile, args.top_k)
+    result = recommend(model, profile, args.top_k, first_stage=_first_stage(args))
     if not args.json:
         lead = "" if model.semantic else "Schneller Modus: ohne Sprachmodell, nur Wortvergleich (--no-semantic)\n\n"
         print(lead + render_result(result))
@@ -110,16 +110,21 @@ def cmd_recommend(args) -> int:
     return OK
 
 
+def _first_stage(args):
+    from .ranking import DEFAULT_FIRST_STAGE
+    return None if args.full_scoring else DEFAULT_FIRST_STAGE
+
+
 def cmd_score(args) -> int:
     from .batch import score_file, score_file_spark
     model = _load(args)
     if args.engine == "spark":  # the executors map the model from its directory (shared storage on a cluster)
         counts = score_file_spark(args.model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_one,
                                   master=args.spark_master, staging=args.spark_staging, semantic=args.semantic,
-                                  sheet=args.sheet)
+                                  sheet=args.sheet, first_stage=_first_stage(args))
     else:
         counts = score_file(model, args.profiles, args.out, top_k=args.top_k, on_problem=_report_one,
-                            sheet=args.sheet)
+                            sheet=args.sheet, first_stage=_first_stage(args))
     print(f"scored {counts['records']} profiles into {args.out} ({model.mode} mode); {counts['bad']} bad profiles "
           "skipped", file=sys.stderr)
     return BAD_DATA if counts["bad"] else OK
@@ -238,6 +243,9 @@ TOP_K = ("--top-k", {"type": _top_k, "default": limits.DEFAULT_TOP_K,
 NO_SEMANTIC = ("--no-semantic", {"dest": "semantic", "action": "store_false", "help": (
     "fast mode: rank on the lexical signals alone, with the weights fitted for them; no sentence encoder runs "
     "(several times the throughput, somewhat lower quality: benchmarks/results.md)")})
+FULL_SCORING = ("--full-scoring", {"action": "store_true", "help": (
+    "score every offer, as the reference does; by default catalogs of more than 20,000 offers are ranked on "
+    "candidates first (docs/operations.md)")})
 DEMAND = [("--profiles", {"help": "demand: a JSONL, CSV or Excel file of profiles (e.g. a survey)"}), SHEET,
           ("--demand-db", {"help": "demand: the service's demand log, e.g. sqlite:///models/demand.sqlite"}),
           ("--out", {"required": True, "help": "report file: .json, .csv, .xlsx or .html"})]
@@ -280,7 +288,8 @@ def _commands(teams) -> dict:
             ("--needs", {"required": True, "help": "what you need, in your own words"}),
             ("--region", {"help": "state code, e.g. NW"}),
             ("--format-preference", {"help": "praesenz, online or hybrid (a preference, not a filter)"}),
-            TOP_K, ("--json", {"action": "store_true", "help": "print JSON instead of a table"}), NO_SEMANTIC]),
+            TOP_K, ("--json", {"action": "store_true", "help": "print JSON instead of a table"}), NO_SEMANTIC,
+            FULL_SCORING]),
         "score": (cmd_score, "batch: offers for every profile of a JSONL, CSV or Excel file", [
             ("profiles", {}), SHEET,
             ("--engine", {"choices": ("local", "spark"), "default": "local", "help": (
@@ -290,7 +299,7 @@ def _commands(teams) -> dict:
                                         "else local[*])"}),
             ("--spark-staging", {"help": "directory every Spark executor can read, for the checked profiles "
                                          "(default: a temp dir)"}),
-            MODEL, OUT, TOP_K, NO_SEMANTIC]),
+            MODEL, OUT, TOP_K, NO_SEMANTIC, FULL_SCORING]),
         "group": (cmd_group, "batch: offers each team of a file can take up together (JSONL; or CSV or Excel, one "
                              "member per row with a column 'Team')", [
             ("teams", {}), SHEET, MODEL, OUT, TOP_K,

@@ -118,3 +118,18 @@ def test_a_dataframe_without_needs_is_refused_by_name(tiny_model):
     with pytest.raises(ArgumentError) as exc:
         score_dataframe(NoNeeds(), tiny_model)
     assert exc.value.problems[0].loc == ("needs",) and "no column 'needs'" in exc.value.problems[0].msg
+
+
+def test_spark_and_local_agree_byte_for_byte_on_candidates_first(tmp_path, tiny_model_dir, profiles):
+    # the first stage forced on the tiny catalog (2 candidates per retriever and partition): issue 23
+    from matcher.batch import score_file
+    from matcher.model import load
+    from matcher.ranking import FirstStage
+    few = FirstStage(candidates=2, full_below=0)
+    local, spark = tmp_path / "local.jsonl", tmp_path / "spark.jsonl"
+    score_file(load(tiny_model_dir), profiles, local, first_stage=few)
+    score_file_spark(tiny_model_dir, profiles, spark, master="local[2]", first_stage=few)
+    assert spark.read_bytes() == local.read_bytes()
+    full = tmp_path / "full.jsonl"
+    score_file(load(tiny_model_dir), profiles, full, first_stage=None)
+    assert local.read_bytes() != full.read_bytes()  # the candidates were fewer than the catalog: the path ran

@@ -18,7 +18,7 @@ from ..core import MatcherInputError, Problem, Profile, check_top_k
 from ..io import (atomic_output, file_sha256, group_result_to_dict, read_catalog, read_profiles, read_teams,
                   result_to_dict, safe_cell)
 from ..model import MatchModel, fit_model, read_encodings, save
-from ..ranking import recommend_many, render
+from ..ranking import DEFAULT_FIRST_STAGE, FirstStage, recommend_many, render
 from ..teams import DEFAULT_AGGREGATION, check_aggregation, recommend_group
 
 CHUNK = 256
@@ -96,20 +96,21 @@ def run_chunks(records, out_path, columns, handle_chunk, on_problem, progress) -
 
 def score_file(model: MatchModel, profiles_path: str | Path, out_path: str | Path, *, top_k: int = 10,
                on_problem: Callable[[Problem], None] = lambda p: None, progress: bool | None = None,
-               sheet: str | None = None) -> dict:
+               sheet: str | None = None, first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> dict:
     """Score every good profile of a file (JSON Lines, CSV or Excel: `sheet`, else its first visible sheet) into
-    .jsonl, .csv or .xlsx; returns counts {"records": n, "bad": m}."""
+    .jsonl, .csv or .xlsx; returns counts {"records": n, "bad": m}. first_stage: as recommend_many takes it."""
     top_k = check_top_k(top_k)
     records = read_profiles(profiles_path, sheet=sheet)  # file-level problems raise here, before the output is touched
 
     def handle(good, out, writer):
-        for text in score_chunk(model, good, top_k, as_csv=writer is not None):
+        for text in score_chunk(model, good, top_k, as_csv=writer is not None, first_stage=first_stage):
             out.write(text)
 
     return run_chunks(records, out_path, CSV_COLUMNS, handle, on_problem, progress)
 
 
-def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, as_csv: bool) -> list[str]:
+def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, as_csv: bool,
+                first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> list[str]:
     """Each (line, profile)'s output as it goes into the file: a JSON line, or its CSV rows.
 
     Shared by the local and the Spark engine, so both write the same bytes. A profile without an id is
@@ -117,7 +118,7 @@ def score_chunk(model: MatchModel, good: list[tuple[int, Profile]], top_k: int, 
     """
     profiles = [p if p.id else replace(p, id=f"line-{line}") for line, p in good]
     texts = []
-    for result in recommend_many(model, profiles, top_k):
+    for result in recommend_many(model, profiles, top_k, first_stage=first_stage):
         if not as_csv:
             texts.append(json.dumps(result_to_dict(result), ensure_ascii=False) + "\n")
             continue

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..core import ArgumentError, MatcherInputError, Problem, Profile, UnavailableError, check_top_k, parse_profile
 from ..io import atomic_output, is_table, read_profiles, result_to_dict
 from ..model import MatchModel, load
-from ..ranking import recommend_many
+from ..ranking import DEFAULT_FIRST_STAGE, FirstStage, recommend_many
 from ._local import CHUNK, CSV_COLUMNS, run_chunks, score_chunk
 
 DEFAULT_MASTER = "local[*]"
@@ -106,12 +106,14 @@ def session(master: str | None):
 def score_file_spark(model: MatchModel | str | Path, profiles_path: str | Path, out_path: str | Path, *,
                      top_k: int = 10, on_problem: Callable[[Problem], None] = lambda p: None,
                      master: str | None = None, staging: str | Path | None = None, semantic: bool = True,
-                     sheet: str | None = None) -> dict:
+                     sheet: str | None = None, first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> dict:
     """Score every good profile of a file on Spark; returns counts {"records": n, "bad": m} like score_file.
 
     model: a loaded model (broadcast: small catalogs), or its directory, which every executor must be able to
     read (loaded memory-mapped once per worker: any size). semantic=False: the fast mode (`--no-semantic`).
     staging: a directory for the checked profiles that every executor can read (default: a local temp dir).
+    first_stage: as recommend_many takes it; it travels with the job, so executors rank as the driver asked. The
+    first stage's graphs are part of the model: each worker maps them with it, once.
     """
     top_k, as_csv = check_top_k(top_k), is_table(out_path)
     if staging is not None and not Path(staging).is_dir():
@@ -129,7 +131,8 @@ def score_file_spark(model: MatchModel | str | Path, profiles_path: str | Path, 
         with atomic_output(out_path, CSV_COLUMNS) as (out, _):
             if counts["records"]:
                 with session(master) as spark, _job_failures():
-                    for text in _scored(spark, _Shipped(model, semantic), staged.as_uri(), top_k, as_csv):
+                    for text in _scored(spark, _Shipped(model, semantic), staged.as_uri(), top_k, as_csv,
+                                        first_stage):
                         out.write(text)
     return counts
 
@@ -145,7 +148,7 @@ def _job_failures():
         raise _engine_problem(f"the Spark job failed: {str(exc).strip().splitlines()[0]}", "engine_failed") from exc
 
 
-def _scored(spark, shipped: _Shipped, staged_uri: str, top_k: int, as_csv: bool):
+def _scored(spark, shipped: _Shipped, staged_uri: str, top_k: int, as_csv: bool, first_stage: FirstStage | None):
     """The formatted outputs of the staged profiles, in input order."""
     import pyarrow as pa
     from pyspark import StorageLevel
@@ -156,7 +159,7 @@ def _scored(spark, shipped: _Shipped, staged_uri: str, top_k: int, as_csv: bool)
         for batch in batches:
             lines = batch.column("line").to_pylist()
             good = [(line, _profile(text)) for line, text in zip(lines, batch.column("profile").to_pylist())]
-            texts = score_chunk(shared.value.get(), good, top_k, as_csv)
+            texts = score_chunk(shared.value.get(), good, top_k, as_csv, first_stage)
             yield pa.RecordBatch.from_arrays([pa.array(lines, pa.int64()), pa.array(texts, pa.string())],
                                              names=["line", "text"])
 

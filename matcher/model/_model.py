@@ -14,6 +14,9 @@ from ..core import FIELDS, ROLES, MatcherInputError, Offer, Problem, reachable, 
 from ..text import Encoder, ReusingEncoder, TextVectorizer, default_encoder
 from ._classifiers import FieldClassifier, RoleClassifier, train_role_classifier
 from ._feedback_prior import FeedbackPrior
+from ._index import RegionIndex, build_region_index
+
+STATS_SAMPLE = 2048  # offers over which the first stage estimates a text signal's mean and spread
 
 
 # The blend's weights: how much each signal of fit counts, and the calibration of the score.
@@ -89,15 +92,17 @@ class MatchModel:
     weights: Weights = DEFAULT_WEIGHTS
     card: dict = field(default_factory=dict)
     feedback: FeedbackPrior | None = None  # what the installation's people said (None until `matcher refit`)
+    region_index: RegionIndex | None = None  # the first stage's partitions and graphs (None: partitions on first use)
     # the embeddings this fit used, by content key (matcher.text.content_key): `save` keeps them beside the model
     # for the next retrain; never pickled with the model, so a loaded model has None
     encodings: Mapping[str, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self):
-        # the fitted fields, and the transposed matrices the products read (so that a loaded model maps them from
-        # disk instead of building them); the other cached views below are rebuilt on first use after loading
+        # the fitted fields, and the transposed word matrix, the first stage's inverted index (so that a loaded model
+        # maps it from disk instead of building it); the other cached views below are rebuilt on first use after
+        # loading, char_columns too: only the full scorer reads it, and kept it would hold the largest matrix twice
         state = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "encodings"}
-        return {**state, "word_columns": self.word_columns, "char_columns": self.char_columns}
+        return {**state, "word_columns": self.word_columns}
 
     @property
     def semantic(self) -> bool:
@@ -123,6 +128,29 @@ class MatchModel:
     def eligible(self, region: str | None, today_ordinal: int) -> np.ndarray:
         """The offers a person of `region` may be shown on that day (core.reachable, the one hard rule)."""
         return reachable(self.regions, self.expiry_ordinals, region, today_ordinal)
+
+    @cached_property
+    def partitions(self) -> RegionIndex:
+        return self.region_index if self.region_index is not None else build_region_index(self.regions, None)
+
+    @cached_property
+    def sample(self) -> np.ndarray:
+        """Positions (ascending) of a fixed random choice of STATS_SAMPLE offers, all of them in a smaller catalog:
+        over the eligible ones among them the first stage estimates each text signal's mean and spread (a z-score's
+        relative error about 1/sqrt(2 * sample), and none where the sample is the catalog)."""
+        n = len(self.offers)
+        if n <= STATS_SAMPLE:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False))
+
+    @cached_property
+    def sample_char_columns(self) -> sparse.csr_matrix:
+        """The sample's character vectors, transposed as char_columns is."""
+        return self.char_matrix[self.sample].T.tocsr()
+
+    @cached_property
+    def sample_embeddings(self) -> np.ndarray | None:
+        return None if self.embeddings is None else np.ascontiguousarray(self.embeddings[self.sample])
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -234,7 +262,8 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
             "encoder": getattr(served, "name", None), **counts(offers)}
     if encoder is not None:
         card["encoding"] = encoding
+    regions = np.array([o.region for o in offers], dtype="U4")
     return MatchModel(offers=tuple(offers), vectorizer=vectorizer, word_matrix=word_matrix, char_matrix=char_matrix,
                       embeddings=embeddings, encoder=served, roles=role_classifier or train_role_classifier(),
-                      fields=fields, weights=weights, card=card,
+                      fields=fields, weights=weights, card=card, region_index=build_region_index(regions, embeddings),
                       encodings=dict(encoder.used) if encoder is not None else None)

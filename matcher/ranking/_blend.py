@@ -10,19 +10,34 @@ import numpy as np
 from ..model import SIGNALS, TEXT_SIGNALS, OfferIndex, Weights
 
 
+def spread_of(values: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """(mean, standard deviation) of the values of the eligible offers; (0, 1) for none, a spread of 0 read as 1."""
+    if not mask.any():
+        return 0.0, 1.0
+    chosen = values[mask].astype(np.float64)
+    spread = chosen.std()
+    return chosen.mean(), (spread if spread > 1e-9 else 1.0)
+
+
 def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """z-scores over the eligible offers, so a signal's weight means the same for short and long needs."""
     out = np.zeros_like(values, dtype=np.float64)
     if mask.any():
-        chosen = values[mask].astype(np.float64)
-        spread = chosen.std()
-        out[mask] = (chosen - chosen.mean()) / (spread if spread > 1e-9 else 1.0)
+        mean, spread = spread_of(values, mask)
+        out[mask] = (values[mask].astype(np.float64) - mean) / spread
     return out
 
 
 def standardise_signals(signals: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
     """One profile's signals ready to blend: text signals z-scored over the eligible offers, the rest as they are."""
     return {name: standardise(signals[name], mask) if name in TEXT_SIGNALS else signals[name] for name in SIGNALS}
+
+
+def standardise_by(signals: dict[str, np.ndarray], spreads: dict[str, tuple[float, float]]) -> dict[str, np.ndarray]:
+    """standardise_signals with each text signal's (mean, spread) given: the first stage estimates them over a
+    sample of the eligible offers and scores its candidates only."""
+    return {name: (signals[name].astype(np.float64) - spreads[name][0]) / spreads[name][1]
+            if name in TEXT_SIGNALS else signals[name] for name in SIGNALS}
 
 
 def role_fit(role_targets: np.ndarray, role_index: int | Sequence[int] | None) -> np.ndarray:

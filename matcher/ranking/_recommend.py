@@ -10,12 +10,14 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import numpy as np
 
 from ..core import Offer, Profile, check_top_k, limits
-from ..model import MatchModel, Weights
-from ._blend import blend, calibrated, standardise_signals, select
+from ..model import MatchModel, OfferIndex, Weights
+from ._blend import blend, calibrated, standardise_by, standardise_signals, select
+from ._candidates import DEFAULT_FIRST_STAGE, AtPositions, FirstStage, RowsOf, score_candidates
 from ._explain import Reason, explain
 from ._signals import Interpretation, PersonSignals, score, weights_for
 
@@ -45,38 +47,66 @@ class Result:
 @dataclass(frozen=True)
 class Ranking:
     """One person's ranking: the positions shown, best first, the blended score and the standardised signals
-    of every offer (offers not eligible score as if average)."""
+    of every offer (offers not eligible score as if average), each read by the offer's position in the model
+    (`scores[i]`, `standardised[name][i]`); after the first stage they are known for the candidates only
+    (ranking._candidates.AtPositions), the shown offers among them."""
 
     chosen: np.ndarray
-    scores: np.ndarray
-    standardised: Mapping[str, np.ndarray]
+    scores: np.ndarray | AtPositions
+    standardised: Mapping[str, np.ndarray | AtPositions]
 
 
 def rank(model: MatchModel, person: PersonSignals, k: int, today_ordinal: int, weights: Weights,
          diversified: bool = True) -> Ranking:
-    """The top k of one person's signals among the offers they may be shown."""
+    """The top k of one person's signals among the offers they may be shown (all offers, or the candidates of the
+    first stage: those are eligible already)."""
+    if person.positions is not None:
+        return _rank_candidates(model, person, k, weights, diversified)
     mask = model.eligible(person.profile.region, today_ordinal)
     standardised = standardise_signals(person.raw, mask)
     scores = blend(standardised, weights)
     return Ranking(select(model.offer_index, scores, mask, k, weights, diversified), scores, standardised)
 
 
+def _rank_candidates(model: MatchModel, person: PersonSignals, k: int, weights: Weights,
+                     diversified: bool) -> Ranking:
+    positions = person.positions
+    standardised = standardise_by(person.raw, person.spreads)
+    scores = blend(standardised, weights)
+    index = OfferIndex(model.offer_ids[positions], model.providers[positions], RowsOf(model.char_matrix, positions))
+    chosen = positions[select(index, scores, np.ones(len(positions), dtype=bool), k, weights, diversified)]
+    return Ranking(chosen, AtPositions(positions, scores),
+                   {name: AtPositions(positions, values) for name, values in standardised.items()})
+
+
 def recommend(model: MatchModel, profile: Profile, top_k: int = limits.DEFAULT_TOP_K, *,
-              today: date | None = None, weights: Weights | None = None) -> Result:
+              today: date | None = None, weights: Weights | None = None,
+              first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> Result:
     """The top_k offers for one profile, best first, each with 2 to 4 German reasons."""
-    return recommend_many(model, [profile], top_k, today=today, weights=weights)[0]
+    return recommend_many(model, [profile], top_k, today=today, weights=weights, first_stage=first_stage)[0]
 
 
 def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K, *,
-                   today: date | None = None, weights: Weights | None = None) -> list[Result]:
-    """recommend for many profiles at once (texts are vectorised and encoded in one batch); same results."""
+                   today: date | None = None, weights: Weights | None = None,
+                   first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> list[Result]:
+    """recommend for many profiles at once (texts are vectorised and encoded in one batch); same results.
+
+    first_stage: candidates first in catalogs larger than its full_below (ranking._candidates); None scores every
+    offer (the reference).
+    """
     top_k = check_top_k(top_k)
     today_ordinal = (today or date.today()).toordinal()
     weights = weights_for(model, weights)
     results = []
-    step = max(1, MAX_CELLS // max(len(model.offers), 1))  # scores are independent of the batch: any cut will do
+    if first_stage is not None and first_stage.applies(model):
+        def signals(batch):
+            return score_candidates(model, batch, today_ordinal, first_stage)
+        step = 256  # the candidates' arrays are small at any catalog size
+    else:
+        signals = partial(score, model)
+        step = max(1, MAX_CELLS // max(len(model.offers), 1))  # scores are independent of the batch: any cut will do
     for start in range(0, len(profiles), step):
-        for person in score(model, profiles[start:start + step]):
+        for person in signals(profiles[start:start + step]):
             ranking = rank(model, person, top_k, today_ordinal, weights)
             recs = tuple(Recommendation(model.offers[i], place,
                                         round(float(calibrated(ranking.scores[i], weights)), 4),

@@ -67,7 +67,9 @@ def interpret(model: MatchModel, profiles: Sequence[Profile], needs_words,
 class PersonSignals:
     """What the engine reads of one person, built once and used by selection and explanation alike.
 
-    raw: each signal (SIGNALS) as an array over all offers, before standardisation.
+    raw: each signal (SIGNALS) as an array over all offers, before standardisation; from the first stage
+    (ranking._candidates), over the candidates only: `positions` names them (None: all offers), and `spreads` holds
+    each text signal's (mean, spread) among the eligible offers, to standardise them with.
     need_terms: the needs' stems and the words they came from (the reasons quote them).
     """
 
@@ -75,6 +77,8 @@ class PersonSignals:
     interpretation: Interpretation
     raw: Mapping[str, np.ndarray]
     need_terms: Mapping[str, str]
+    positions: np.ndarray | None = None
+    spreads: Mapping[str, tuple[float, float]] | None = None
 
 
 def weights_for(model: MatchModel, weights: Weights | None = None) -> Weights:

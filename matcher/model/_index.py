@@ -1,0 +1,62 @@
+"""The first stage's index of the offers: the catalog partitioned by region (a request reads only the partitions it may
+reach, so a small state never loses its offers to a cut-off taken over all of them) and, over each large partition's
+embeddings, an approximate nearest-neighbour graph (HNSW, usearch) in float16."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+ANN_ABOVE = 1_000  # offers in a partition: up to here an exact product is as fast as the graph (benchmarks/results_scale.md)
+CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 256  # the graph's M, efConstruction and ef (usearch)
+
+
+class VectorIndex:
+    """An HNSW graph over l2-normalised vectors, for inner-product search; positions 0..n-1 are its keys.
+
+    Built on one thread, so that the same vectors give the same graph byte for byte (a full and an incremental train
+    agree); pickled as the bytes usearch writes, and a model loaded memory-mapped reads the graph in place.
+    """
+
+    def __init__(self, vectors: np.ndarray):
+        from usearch.index import Index
+        self._index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16", connectivity=CONNECTIVITY,
+                            expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
+        self._index.add(np.arange(len(vectors)), np.asarray(vectors, dtype=np.float32), threads=1)
+        self._blob = None
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, similarities) of about the k nearest vectors, nearest first."""
+        found = self._index.search(np.asarray(query, dtype=np.float32), min(k, len(self)), threads=1)
+        return np.asarray(found.keys, dtype=np.int64), 1.0 - np.asarray(found.distances, dtype=np.float64)
+
+    def __getstate__(self):
+        if self._blob is None:
+            self._blob = np.frombuffer(bytes(self._index.save()), dtype=np.uint8)
+        return {"blob": self._blob}
+
+    def __setstate__(self, state):
+        from usearch.index import Index
+        self._blob = state["blob"]
+        self._index = Index.restore(self._blob, view=True)  # a memory-mapped blob is read where it lies
+
+
+@dataclass(frozen=True)
+class RegionIndex:
+    """The offers by region: positions (ascending) of each region code's offers, and a graph over the embeddings of
+    each partition of more than ANN_ABOVE offers (the others are searched exactly)."""
+
+    partitions: Mapping[str, np.ndarray]
+    graphs: Mapping[str, VectorIndex]
+
+
+def build_region_index(regions: np.ndarray, embeddings: np.ndarray | None, ann_above: int = ANN_ABOVE) -> RegionIndex:
+    codes = sorted(set(regions.tolist()))
+    partitions = {code: np.flatnonzero(regions == code) for code in codes}
+    graphs = {} if embeddings is None else {code: VectorIndex(embeddings[positions])
+                                             for code, positions in partitions.items() if len(positions) > ann_above}
+    return RegionIndex(partitions, graphs)
