@@ -19,7 +19,7 @@ from ..text import check_encoder
 from ._model import MatchModel
 
 FORMAT_VERSION = 5  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
-# 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23)
+# 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23), the feedback signal (issue 22)
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
 ENCODINGS = "encodings.npz"  # embeddings by content key, for the next retrain (never loaded to serve)
