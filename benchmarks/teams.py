@@ -5,10 +5,14 @@ top 5 that every member's role may attend. Prints tables and writes benchmarks/r
     python benchmarks/teams.py          # the benchmark
     python benchmarks/teams.py --fit    # refit the shipped team relevance model (matcher/teams/team_relevance.json)
                                         # on every labeled team, one per strategy, and stop
+    python benchmarks/teams.py --across # only the held-out check across team collections (results_teams_across.md)
 
 Leave-one-team-out: the relevance model is refitted without the held-out team; the open bonus is chosen on the
 other teams' held-out lists (their models saw this team, so the bonus choice is not nested). The newest round of
 teams is held out cleanly: model and bonus from the earlier rounds only.
+
+Across collections (`across`): fitted on one collection's teams, with its own catalog, and measured on another
+collection's teams against their catalog, each direction, beside the joined-query baseline on the same teams.
 """
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ import json
 import sys
 import time
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +29,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baselines import BM25Ranker, query_text  # noqa: E402
-from labeled import CATALOG, HERE, TODAY, write_results  # noqa: E402
+from labeled import CATALOG, HERE, REAL, REAL_TODAY, TODAY, write_results  # noqa: E402
 
 from matcher.core import Profile, parse_profile  # noqa: E402
 from matcher.io import read_catalog  # noqa: E402
-from matcher.model import fit_model  # noqa: E402
+from matcher.model import MatchModel, fit_model  # noqa: E402
 from matcher.ranking import (RELEVANT, blend, ndcg_at_k, score, select, standardise_signals, top_k,  # noqa: E402
                              weights_for)
 from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TeamRelevance, may_attend,  # noqa: E402
@@ -37,6 +42,8 @@ from matcher.text import QueryCache  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
 JUDGMENTS = HERE / "data" / "team_judgments.jsonl"
+# teams written from real public documents, judged against the real catalog (benchmarks/data/real/README.md)
+REAL_TEAMS, REAL_JUDGMENTS = REAL / "teams.jsonl", REAL / "team_judgments.jsonl"
 OPEN_BONUSES = (0.0, 0.5, 0.75, 0.85, 1.0, 1.25)
 K = 10
 MIN_OPEN = 0.8  # the target share of the top 5 that every member may attend
@@ -48,23 +55,23 @@ CHOICE_OPEN = 0.85
 C = 3.0
 
 
-def load_teams():
-    teams = [json.loads(line) for line in TEAMS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_teams(teams_path: Path = TEAMS, judgments_path: Path = JUDGMENTS):
+    teams = [json.loads(line) for line in teams_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     visible = ("id", "role_title", "fields", "needs", "region", "format_preference")
     for team in teams:
         team["profiles"] = [parse_profile({k: m.get(k) for k in visible}) for m in team["members"]]
     grades = defaultdict(dict)
-    for line in JUDGMENTS.read_text(encoding="utf-8").splitlines():
+    for line in judgments_path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             j = json.loads(line)
             grades[j["team_id"]][j["offer_id"]] = int(j["grade"])
     return teams, dict(grades)
 
 
-def joined_query(model, team) -> list[str]:
+def joined_query(model, team, today: date = TODAY) -> list[str]:
     """Baseline: all members' titles and needs as one person's query, no role, the team's hard rules."""
     person = score(model, [shared_need(team["profiles"])])[0]
-    mask = team_mask(model, team)
+    mask = team_mask(model, team, today)
     weights = weights_for(model)
     scores = blend(standardise_signals(person.raw, mask), weights)
     return [model.offer_ids[i] for i in select(model.offer_index, scores, mask, K, weights)]
@@ -128,10 +135,10 @@ def evaluate(model, teams, grades, ranked_by_team):
     return rows.mean(axis=0), rows[:, 0], rows[:, -1]
 
 
-def team_mask(model, team) -> np.ndarray:
+def team_mask(model, team, today: date = TODAY) -> np.ndarray:
     mask = np.ones(len(model.offers), dtype=bool)
     for p in team["profiles"]:
-        mask &= model.eligible(p.region, TODAY.toordinal())
+        mask &= model.eligible(p.region, today.toordinal())
     return mask
 
 
@@ -170,38 +177,132 @@ def ceiling(model, teams, grades, min_open=MIN_OPEN) -> float:
     return float(best[need] / len(teams))
 
 
-def team_data(model, teams, grades, strategy):
+def team_data(model, teams, grades, strategy, today: date = TODAY):
     """Per team: the relevance features of the offers it may be shown, and their grades."""
     rows = []
     for t in teams:
-        team = team_signals(model, t["profiles"], strategy, TODAY.toordinal())
+        team = team_signals(model, t["profiles"], strategy, today.toordinal())
         useful = np.flatnonzero(team.mask & team.attend.any(axis=0))
         g = grades.get(t["id"], {})
         rows.append((team.features[useful], np.array([g.get(model.offer_ids[i], 0) for i in useful])))
     return rows
 
 
-def fitted(rows, chosen) -> TeamRelevance:
-    return relevance.fit(np.vstack([rows[i][0] for i in chosen]), np.concatenate([rows[i][1] for i in chosen]), C)
+# The features each candidate team model reads; the others get coefficient 0. "reduced": the shared need's topic,
+# the members' aggregated fit and who may come, 3 x 4 slopes + 3 intercepts instead of 3 x 19 + 3.
+FEATURE_SETS = {"full": relevance.FEATURES, "reduced": ("topic", "members", "attend_share", "everyone")}
 
 
-def ranked_lists(model, teams, strategy, relevance: dict, bonus) -> dict[str, list[str]]:
+def fitted(rows, chosen, features=relevance.FEATURES) -> TeamRelevance:
+    """The team relevance model fitted on the rows of the chosen teams, reading only `features`."""
+    columns = [relevance.FEATURES.index(f) for f in features]
+    part = relevance.fit(np.vstack([rows[i][0][:, columns] for i in chosen]),
+                         np.concatenate([rows[i][1] for i in chosen]), C)
+    coefficients = np.zeros((len(relevance.THRESHOLDS), len(relevance.FEATURES)))
+    coefficients[:, columns] = part.coefficients
+    return TeamRelevance(coefficients, part.intercepts)
+
+
+def ranked_lists(model, teams, strategy, relevance: dict, bonus, today: date = TODAY) -> dict[str, list[str]]:
     """Top K of each team in relevance (team index -> its model) at this open bonus."""
     return {teams[i]["id"]: [r.offer_id for r in recommend_group(
-        model, teams[i]["profiles"], K, strategy, today=TODAY, relevance=fit_, open_bonus=bonus).recommendations]
+        model, teams[i]["profiles"], K, strategy, today=today, relevance=fit_, open_bonus=bonus).recommendations]
         for i, fit_ in relevance.items()}
 
 
-def leave_one_out(model, teams, grades, strategy, data, which) -> tuple[dict, dict, dict]:
+def leave_one_out(model, teams, grades, strategy, data, which, features=relevance.FEATURES,
+                  today: date = TODAY) -> tuple[dict, dict, dict]:
     """Per open bonus: (summary, NDCG per team, open share per team) of the teams in which, each ranked by a
     model fitted on the others of which."""
-    folds = {i: fitted(data, [j for j in which if j != i]) for i in which}
+    folds = {i: fitted(data, [j for j in which if j != i], features) for i in which}
     chosen = [teams[i] for i in which]
     summaries, nd, op = {}, {}, {}
     for bonus in OPEN_BONUSES:
         summaries[bonus], nd[bonus], op[bonus] = evaluate(
-            model, chosen, grades, ranked_lists(model, teams, strategy, folds, bonus))
+            model, chosen, grades, ranked_lists(model, teams, strategy, folds, bonus, today))
     return summaries, nd, op
+
+
+# Held out across collections: fitted on one collection's teams (with its catalog), measured on another's.
+
+@dataclass(frozen=True)
+class TeamSet:
+    """A collection of labeled teams with the model of the catalog they were judged against."""
+    name: str
+    model: MatchModel
+    teams: list
+    grades: dict
+    today: date
+
+
+def paired(ours: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
+    """(ratio of means, mean difference, standard error of the difference) over the same teams."""
+    diff = ours - base
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else float("nan")
+    return float(ours.mean() / base.mean()), float(diff.mean()), se
+
+
+def across(train: TeamSet, test: TeamSet, strategy: str = DEFAULT_AGGREGATION) -> list[list]:
+    """Rows (candidate, bonus, NDCG@10, top 5 open, x baseline, difference ± se) on test's teams.
+
+    Each candidate team model is fitted on all of train's teams; its open bonus is chosen on train's
+    leave-one-team-out lists (as in the benchmark above), so nothing of test is seen before it is measured.
+    """
+    data = team_data(train.model, train.teams, train.grades, strategy, train.today)
+    everyone_ = range(len(train.teams))
+    base_lists = {t["id"]: joined_query(test.model, t, test.today) for t in test.teams}
+    b, b_teams, b_open = evaluate(test.model, test.teams, test.grades, base_lists)
+    rows = []
+    for name, features in FEATURE_SETS.items():
+        _, nd, op = leave_one_out(train.model, train.teams, train.grades, strategy, data, everyone_, features,
+                                  train.today)
+        bonus = cross_validated(nd, op, np.ones(len(train.teams), dtype=bool))
+        model_ = fitted(data, everyone_, features)
+        lists = ranked_lists(test.model, test.teams, strategy, {i: model_ for i in range(len(test.teams))}, bonus,
+                             test.today)
+        s, s_teams, _ = evaluate(test.model, test.teams, test.grades, lists)
+        ratio, diff, se = paired(s_teams, b_teams)
+        rows.append([f"{name} team model ({strategy})", str(bonus), s[0], s[-1], ratio, f"{diff:+.3f} ± {se:.3f}"])
+    rows.append(["joined-query baseline", "–", b[0], b[-1], 1.0, "–"])
+    return rows
+
+
+def across_table(pairs: list[tuple[TeamSet, TeamSet]]) -> str:
+    header = ["fitted on", "measured on", "teams", "ranking", "open bonus (chosen on the fitted teams)",
+              "NDCG@10", "top 5 open to every member", "x joined-query baseline", "difference ± paired se"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for train, test in pairs:
+        for r in across(train, test):
+            lines.append(f"| {train.name} | {test.name} | {len(test.teams)} | " + " | ".join(
+                f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + " |")
+    return "\n".join(lines)
+
+
+def team_sets(offers, model, teams, grades) -> tuple[list[tuple[TeamSet, TeamSet]], list[str]]:
+    """The directions to measure: the bundled teams' round 3 from rounds 1-2 (one catalog), and, once the
+    real-document teams are there, bundled -> real and real -> bundled (each with its own catalog)."""
+    rounds = np.array([t.get("round", 1) for t in teams])
+    pick = lambda which: [t for t, w in zip(teams, which) if w]  # noqa: E731
+    early = TeamSet("bundled, rounds 1-2", model, pick(rounds < 3), grades, TODAY)
+    late = TeamSet("bundled, round 3", model, pick(rounds == 3), grades, TODAY)
+    pairs, notes = [(early, late)], []
+    if REAL_TEAMS.exists() and REAL_JUDGMENTS.exists():
+        real_offers, _ = read_catalog(REAL / "catalog.jsonl")
+        real_model = fit_model(real_offers, encoder=model.encoder)
+        real_teams, real_grades = load_teams(REAL_TEAMS, REAL_JUDGMENTS)
+        bundled = TeamSet("bundled", model, teams, grades, TODAY)
+        real = TeamSet("real", real_model, real_teams, real_grades, REAL_TODAY)
+        pairs += [(bundled, real), (real, bundled)]
+    else:
+        notes.append(f"{REAL_TEAMS.relative_to(HERE.parent)} not there yet: only the split by round is measured.")
+    return pairs, notes
+
+
+def across_report(offers, model, teams, grades) -> str:
+    pairs, notes = team_sets(offers, model, teams, grades)
+    return "\n".join(["Held out across team collections: each team model fitted on the first collection's teams "
+                      "(and its catalog), measured on the second's; the joined-query baseline on the same teams. "
+                      f"Strategy '{DEFAULT_AGGREGATION}', C = {C}.", "", across_table(pairs), "", *notes])
 
 
 def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
@@ -233,6 +334,10 @@ def main() -> None:
     earlier = rounds < rounds.max()  # the newest round is held out for the "newest teams" column
     if "--fit" in sys.argv:
         write_model(model, teams, grades)
+        return
+    if "--across" in sys.argv:
+        write_results("results_teams_across.md", "Team models held out across collections", "teams.py --across",
+                      across_report(offers, model, teams, grades) + f"\n\nRun took {time.time() - started:.0f} s.")
         return
 
     rows, n, bonus_rows = [], len(teams), {}

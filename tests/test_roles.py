@@ -3,6 +3,7 @@ from pathlib import Path
 import joblib
 import pytest
 
+from matcher.model._classifiers import expand_title
 from matcher.model import (RoleClassifier, evaluate_roles, head_phrase, read_job_titles, read_labeled_titles,
                            train_role_classifier)
 from matcher.core import ROLES
@@ -119,6 +120,24 @@ def test_heldout_figures_stay_at_the_target(classifier):
     figures = evaluate_roles(classifier, read_labeled_titles(HELDOUT))
     assert figures["top1"] >= 0.95 and figures["elected_top1"] >= 0.95
     assert figures["roles_exact"] >= 0.9 and figures["coverage"] >= 0.9
+
+
+@pytest.mark.parametrize("title, expanded", [
+    ("RM (CDU)", "Ratsmitglied (CDU)"),
+    ("Rm. Schilff, Vorsitzender", "Ratsmitglied Schilff, Vorsitzender"),
+    ("sB Fraktion Die Linke", "sachkundiger Bürger Fraktion Die Linke"),
+    ("Dez-BL", "Dez-Bereichsleitung"),
+    ("Gemeindeamtsrätin", "Gemeindeamtsrat"),
+    ("Leiterin SGB II, FORMAT-Team", "Leiterin SGB II, FORMAT-Team"),  # no abbreviation inside a word, SGB kept
+    ("sb Jugend", "sb Jugend"),  # case matters: "sB" is the minutes' sachkundige Bürger, "sb" is left to normalize
+], ids=["RM", "Rm-dot", "sB", "hyphen", "raetin", "inside-words", "case"])
+def test_titles_read_the_abbreviations_of_council_minutes(title, expanded):
+    assert expand_title(title) == expanded
+
+
+@pytest.mark.parametrize("title", ["Rm (FDP/Bürgerliste)", "sB (Bündnis 90/Die Grünen)", "GRin Müller (FWV)"])
+def test_council_members_written_as_the_minutes_abbreviate_them_read_as_politik(classifier, title):
+    assert classifier.guess([title])[0].role == "politik"
 
 
 def test_the_head_phrase_ends_before_whose_office_it_is():

@@ -99,6 +99,35 @@ _NONE = ""  # the second-role class of titles with a single role
 _HEAD_END = re.compile(r"[(,;|]| [-–] ")
 _HEAD_STOP = frozenset("des der die dem den das für im in am an beim bei von vom zur zum auf aus mit gegen".split())
 
+# Abbreviations of council minutes and organisation charts, read in job titles only: in offers and needs "GR" or "BL"
+# may mean something else, so they are not in the text module's list. Case matters ("RM", "Rm", "sB"), as the
+# minutes write them (e.g. Dortmund's "RM ... (CDU)", "sB", "sE"; "GR"/"GRin" for Gemeinderat in Baden-Württemberg).
+_TITLE_ABBREVIATIONS = {
+    "RM": "Ratsmitglied", "Rm": "Ratsmitglied", "MdR": "Mitglied des Rates", "sB": "sachkundiger Bürger",
+    "sE": "sachkundiger Einwohner", "GR": "Gemeinderat", "GRin": "Gemeinderätin", "StR": "Stadtrat",
+    "StRin": "Stadträtin", "KR": "Kreisrat", "KRin": "Kreisrätin", "KTA": "Kreistagsabgeordneter",
+    "BV": "Bezirksvertretung", "BVM": "Bezirksvertretungsmitglied", "TL": "Teamleitung", "BL": "Bereichsleitung",
+    "GBL": "Geschäftsbereichsleitung", "FDL": "Fachdienstleitung", "FD": "Fachdienst", "DL": "Dienststellenleitung",
+}
+_TITLE_ABBREVIATION = re.compile(r"(?<![\w.])(" + "|".join(sorted(_TITLE_ABBREVIATIONS, key=len, reverse=True))
+                                 + r")\.?(?!\w)")
+
+
+# Feminine forms with an umlaut that the text module's gender rule (-erin -> -er) leaves: Amtsrätin, Landrätin.
+_RAETIN = re.compile(r"rätin(?:nen)?\b")
+
+
+def expand_title(title: str) -> str:
+    """The title with the abbreviations of council minutes and org charts written out ("RM (CDU)" -> "Ratsmitglied
+    (CDU)") and "-rätin" read as "-rat" (Gemeindeamtsrätin as Gemeindeamtsrat); what the text module's normalize
+    does (gender forms, (m/w/d), SB, SGL, FBL, stellv., OB, ...) is left to it."""
+    return _RAETIN.sub("rat", _TITLE_ABBREVIATION.sub(lambda m: _TITLE_ABBREVIATIONS[m.group(1)], title))
+
+
+def title_for_chars(title: str) -> str:
+    """Preprocessor of the title's character n-grams: abbreviations expanded, then as the text module spells them."""
+    return normalize_for_chars(expand_title(title))
+
 
 @dataclass(frozen=True)
 class RoleGuess:
@@ -153,7 +182,7 @@ def head_phrase(title: str) -> str:
     in the attribute (or a party) from outweighing the job itself.
     """
     words = []
-    for word in _HEAD_END.split(normalize(title), maxsplit=1)[0].split():
+    for word in _HEAD_END.split(normalize(expand_title(title)), maxsplit=1)[0].split():
         if word in _HEAD_STOP:
             break
         words.append(word)
@@ -174,6 +203,16 @@ class HeadStems:
         return self.stems(head_phrase(title))
 
 
+class TitleStems:
+    """Title -> stems of its words and their compound parts, abbreviations of the minutes expanded first."""
+
+    def __init__(self, lexicon: frozenset[str]):
+        self.stems = StemAnalyzer(lexicon)
+
+    def __call__(self, title: str) -> list[str]:
+        return self.stems(expand_title(title))
+
+
 class RoleClassifier:
     """Job title -> role code with a probability; below `threshold` the role is reported as unknown.
 
@@ -191,11 +230,11 @@ class RoleClassifier:
     def fit(self, titles: list[str], roles: list[str], second_roles: list[str | None] | None = None
             ) -> "RoleClassifier":
         """`second_roles` (None for none) may cover only the first titles: the rest (e.g. synonyms) are skipped."""
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=normalize_for_chars, ngram_range=(2, 5),
+        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=title_for_chars, ngram_range=(2, 5),
                                       sublinear_tf=True, dtype=np.float32)
         # compound heads carry the role (Gesamt|leitung, Jugendhilfe|planerin): the titles' words are the lexicon
         lexicon = build_lexicon(titles)
-        self.words_ = TfidfVectorizer(analyzer=StemAnalyzer(lexicon), sublinear_tf=True, dtype=np.float32)
+        self.words_ = TfidfVectorizer(analyzer=TitleStems(lexicon), sublinear_tf=True, dtype=np.float32)
         self.heads_ = TfidfVectorizer(analyzer=HeadStems(lexicon), sublinear_tf=True, dtype=np.float32)
         features = sparse.hstack([v.fit_transform(titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
         self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(features, roles)
