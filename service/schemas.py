@@ -28,6 +28,14 @@ def _code(what: str, codes: tuple[str, ...]):
     return BeforeValidator(check)
 
 
+def _not_a_bool(value):
+    # JSON true is no number of offers: pydantic's lax int would read it as 1
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer, not a boolean")
+    return value
+
+
+TopK = Annotated[int, BeforeValidator(_not_a_bool)]
 RoleCode = Annotated[Literal[ROLES], _code("role", ROLES)]
 FieldCode = Annotated[Literal[FIELDS], _code("field", FIELDS)]
 RegionCode = Annotated[Literal[REGIONS], _code("region", REGIONS)]
@@ -100,7 +108,7 @@ class RecommendationsIn(BaseModel):
         "top_k": 5}]})
 
     profile: ProfileBody
-    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+    top_k: TopK = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
                        description=f"number of offers, 1 to {limits.MAX_TOP_K}")
 
     def to_domain(self) -> Profile:
@@ -200,7 +208,7 @@ class GroupIn(BaseModel):
     id: str | None = Field(None, max_length=200)
     members: list[ProfileBody] = Field(min_length=MIN_MEMBERS, max_length=MAX_MEMBERS,
                                      description=f"{MIN_MEMBERS} to {MAX_MEMBERS} members")
-    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K)
+    top_k: TopK = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K)
     aggregation: Literal[tuple(AGGREGATIONS)] = Field(
         DEFAULT_AGGREGATION, description="how the members' fit is combined; the default won the team benchmark")
 
@@ -274,7 +282,7 @@ class SearchIn(BaseModel):
         "top_k": 10, "consent": True}]})
 
     profile: ProfileBody
-    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+    top_k: TopK = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
                        description=f"size of the top list to watch, 1 to {limits.MAX_TOP_K}")
     consent: Literal[True] = Field(description="must be true: the person agrees that the profile is stored until "
                                                "it expires or is deleted by its link")
@@ -339,7 +347,7 @@ class FeedbackIn(BaseModel):
     team: GroupIn | None = Field(None, description="the team the list was for")
     offer_id: str = Field(min_length=1, max_length=200, description="an offer of the list")
     verdict: Literal["passt", "passt_nicht"]
-    top_k: int = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
+    top_k: TopK = Field(limits.DEFAULT_TOP_K, ge=1, le=limits.MAX_TOP_K,
                        description="length of the person's list (a team's is team.top_k)")
 
     @model_validator(mode="after")

@@ -69,6 +69,7 @@ def err(response):
     ({**GOOD, "top_k": -5}, ("body", "top_k"), "greater_than_equal"),
     ({**GOOD, "top_k": 10**9}, ("body", "top_k"), "less_than_equal"),
     ({**GOOD, "top_k": "viele"}, ("body", "top_k"), "int_parsing"),
+    ({**GOOD, "top_k": True}, ("body", "top_k"), "int_type"),
     ({**GOOD, "top_k": 2.5}, ("body", "top_k"), "int_from_float"),
     ({"profile": {**GOOD["profile"], "region": "XX"}}, ("body", "profile", "region"), "unknown_code"),
     ({"profile": {**GOOD["profile"], "fields": ["sport"]}}, ("body", "profile", "fields", 0), "unknown_code"),
@@ -86,7 +87,7 @@ def err(response):
     ({"profile": {**GOOD["profile"], "bundesland": "NW"}}, ("body", "profile", "bundesland"), "extra_forbidden"),
     ({"top_k": 3}, ("body", "profile"), "missing"),
     ({"profile": "Jugendhilfeplanerin"}, ("body", "profile"), "model_attributes_type"),
-], ids=["top_k-0", "top_k-negative", "top_k-giant", "top_k-text", "top_k-float", "unknown-region",
+], ids=["top_k-0", "top_k-negative", "top_k-giant", "top_k-text", "top_k-bool", "top_k-float", "unknown-region",
         "unknown-field", "unknown-role", "unknown-format", "empty-needs", "blank-needs", "huge-needs", "huge-title",
         "too-many-fields", "needs-number", "unknown-key", "no-profile", "profile-string"])
 def test_invalid_input_is_422_with_the_path_of_the_field(client, body, loc, type_):
