@@ -59,6 +59,26 @@ def read_form(raw: dict) -> tuple[Profile | None, list[dict]]:
         return None, german_errors(exc.problems)
 
 
+PERSON_FORM = ("titel", "bedarf", "land", "format", "rolle")  # the actor page's fields; "feld" may repeat
+
+
+def posted_person(posted: dict[str, list[str]]) -> dict:
+    """The actor page's form, as its query has it, from a posted body (saving a search, a verdict)."""
+    return {**{name: posted.get(name, [""])[0] for name in PERSON_FORM}, "feld": posted.get("feld", [])}
+
+
+def read_person_form(form: dict) -> tuple[Profile | None, list[dict]]:
+    """The profile the actor page's form describes, or None and the German errors per form field."""
+    return read_form({"role_title": form["titel"] or None, "needs": form["bedarf"], "fields": form["feld"],
+                      "region": form["land"] or None, "format_preference": form["format"] or None,
+                      "role": form["rolle"] or None})
+
+
+def person_search(form: dict) -> list[tuple[str, str]]:
+    """The actor page's query that shows this person's list, as (name, value) pairs."""
+    return [*((name, form[name]) for name in PERSON_FORM), *(("feld", f) for f in form["feld"])]
+
+
 def find_portfolio(offers, provider: str, report: CoverageReport, responses=None) -> Portfolio | None:
     """The provider's portfolio, or None when the catalog has no provider of that name."""
     try:

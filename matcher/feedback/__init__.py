@@ -7,8 +7,7 @@ from ._refit import (PRIOR_STRENGTH, ListPairs, RefitOutcome, VerdictCounts, Ver
 from ._store import VERDICTS, FeedbackStore, StoredVerdict, metadata, read_responses
 
 __all__ = [
-    "FeedbackStore", "ListPairs", "PRIOR_STRENGTH", "RefitOutcome", "StoredVerdict", "VERDICTS", "check_offer",
-    "VerdictCounts", "VerdictList", "fit_with_prior", "list_key", "metadata", "model_version", "pairs_of",
-    "read_lists",
-    "pairwise_accuracy", "person_verdict", "read_responses", "refit", "refit_weights", "team_verdict",
+    "FeedbackStore", "ListPairs", "PRIOR_STRENGTH", "RefitOutcome", "StoredVerdict", "VERDICTS", "VerdictCounts",
+    "VerdictList", "check_offer", "fit_with_prior", "list_key", "metadata", "model_version", "pairs_of",
+    "pairwise_accuracy", "person_verdict", "read_lists", "read_responses", "refit", "refit_weights", "team_verdict",
 ]

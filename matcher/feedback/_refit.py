@@ -61,9 +61,9 @@ def read_lists(stored: Sequence[StoredVerdict]) -> tuple[list[VerdictList], int]
         groups.setdefault(v.list_key, []).append(v)
     out = []
     for key, given in groups.items():
-        columns = [given[0].names.index(n) for n in STORED]
         rows: dict[str, np.ndarray] = {}
         for v in given:
+            columns = [v.names.index(n) for n in STORED]
             for offer_id, row in zip(v.offers, v.values):
                 rows.setdefault(offer_id, np.asarray(row, dtype=float)[columns])
         said: dict[str, set[bool]] = {}

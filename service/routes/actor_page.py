@@ -10,7 +10,7 @@ from matcher import FIELDS, ROLES, STATES, limits
 from matcher.core import FORMATS
 
 from ..deps import RecommenderDep, RecorderDep, SettingsDep
-from ..forms import read_form, templates, title_suggestions
+from ..forms import person_search, read_person_form, templates, title_suggestions
 
 router = APIRouter(include_in_schema=False)
 
@@ -18,12 +18,6 @@ router = APIRouter(include_in_schema=False)
 def save_options(request: Request, settings) -> dict:
     """What the form to save a search needs: whether searches can be saved here, and for how long."""
     return {"can_save": request.app.state.searches is not None, "retention_days": settings.searches_retention_days}
-
-
-def person_search(form: dict) -> list[tuple[str, str]]:
-    """The actor page's query that shows this person's list, as (name, value) pairs."""
-    return [*((name, form[name]) for name in ("titel", "bedarf", "land", "format", "rolle")),
-            *(("feld", f) for f in form["feld"])]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -41,9 +35,7 @@ def actor_page(request: Request, recommender: RecommenderDep, demand: RecorderDe
                "noted": vermerkt, "can_feedback": request.app.state.feedback is not None,
                "search": person_search(form), **save_options(request, settings)}
     if bedarf.strip() or titel.strip():
-        profile, context["errors"] = read_form({
-            "role_title": titel or None, "needs": bedarf, "fields": feld, "region": land or None,
-            "format_preference": format or None, "role": rolle or None})
+        profile, context["errors"] = read_person_form(form)
         if profile is not None:
             context["result"] = result = recommender.recommend(profile, limits.DEFAULT_TOP_K)
             if not vermerkt:  # back from a verdict: the same list again, not a new request

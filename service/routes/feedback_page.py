@@ -12,8 +12,7 @@ from matcher import MatcherInputError, UnavailableError, limits
 from matcher.teams import MAX_MEMBERS
 
 from ..deps import ModelDep, get_feedback_store
-from ..forms import posted_form, read_form, templates
-from .actor_page import person_search
+from ..forms import person_search, posted_form, posted_person, read_person_form, templates
 from .feedback import store_verdict
 from .team_page import read_team, team_search
 
@@ -36,11 +35,9 @@ async def feedback_page(request: Request, model: ModelDep):
         profiles, errors = read_team(members, one("land"))
         what = {"members": profiles}
     else:
-        form = {name: one(name) for name in ("titel", "bedarf", "land", "format", "rolle")}
-        search, page = person_search({**form, "feld": posted.get("feld", [])}), "/"
-        profile, errors = read_form({"role_title": form["titel"] or None, "needs": form["bedarf"],
-                                     "fields": posted.get("feld", []), "region": form["land"] or None,
-                                     "format_preference": form["format"] or None, "role": form["rolle"] or None})
+        form = posted_person(posted)
+        search, page = person_search(form), "/"
+        profile, errors = read_person_form(form)
         what = {"profile": profile}
     back = f"{page}?{urlencode(search)}"
     try:

@@ -11,7 +11,7 @@ from matcher.alerts import describe, save_search
 from matcher.core import FORMATS
 
 from ..deps import RecommenderDep, SearchStoreDep, SettingsDep, get_search_store
-from ..forms import posted_form, read_form, templates, title_suggestions
+from ..forms import posted_form, posted_person, read_person_form, templates, title_suggestions
 from .actor_page import save_options
 from .searches import PRIVATE, links
 
@@ -24,11 +24,8 @@ CONSENT = {"field": "einwilligung", "label": "Einwilligung", "anchor": "einwilli
 async def save_search_page(request: Request, recommender: RecommenderDep, settings: SettingsDep):
     """Save the search of the actor page's result list; without the consent box ticked nothing is stored."""
     posted = await posted_form(request)
-    one = {name: posted.get(name, [""])[0] for name in ("titel", "bedarf", "land", "format", "rolle")}
-    form = {**one, "feld": posted.get("feld", [])}
-    profile, errors = read_form({"role_title": one["titel"] or None, "needs": one["bedarf"], "fields": form["feld"],
-                                 "region": one["land"] or None, "format_preference": one["format"] or None,
-                                 "role": one["rolle"] or None})
+    form = posted_person(posted)
+    profile, errors = read_person_form(form)
     if profile is not None and posted.get("einwilligung", [""])[0] == "ja":
         store = get_search_store(request)  # only now: without consent nothing needs the store
         search = await run_in_threadpool(save_search, store, recommender, profile, limits.DEFAULT_TOP_K)
