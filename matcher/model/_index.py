@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 ANN_ABOVE = 1_000  # offers in a partition: up to here an exact product is as fast as the graph (benchmarks/results_scale.md)
+EXACT_ALL_UP_TO = 200_000  # offers: a person without a region is searched by one exact product over all of them up
+# to here, faster than asking each of 17 graphs (100,000 offers: 5 ms against 17)
 CONNECTIVITY, EXPANSION_ADD, EXPANSION_SEARCH = 16, 128, 256  # the graph's M, efConstruction and ef (usearch)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from ..core import ROLES, Profile, reachable
-from ..model import TEXT_SIGNALS, MatchModel
+from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel
 from ..text import tfidf
 from ._blend import field_fit, format_fit, role_fit, spread_of
 from ._signals import PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score
@@ -41,12 +41,12 @@ class AtPositions:
     an offer that was no candidate reads 0.0 (for a standardised signal: as if average)."""
 
     def __init__(self, positions: np.ndarray, values: np.ndarray):
-        self.positions, self.values = positions, values
-        self._where = dict(zip(positions.tolist(), range(len(positions))))
+        self.positions, self.values = positions, values  # positions ascending
 
     def __getitem__(self, i):
-        j = self._where.get(int(i))
-        return self.values[j] if j is not None else self.values.dtype.type(0)
+        j = int(np.searchsorted(self.positions, i))
+        found = j < len(self.positions) and self.positions[j] == i
+        return self.values[j] if found else self.values.dtype.type(0)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -81,20 +81,30 @@ def best(positions: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def _nearest(model, query: np.ndarray, positions: np.ndarray, graph, today_ordinal: int, n: int):
     """(positions, similarities) of the n valid offers of one partition nearest to the query embedding: exactly, or
-    by its graph asked for as many more as the partition holds expired offers."""
+    from its graph, asked for as many more as its share of expired offers suggests, and for twice as many while
+    fewer than n of them are valid (asking for all the expired ones at once costs the graph ten times the time)."""
     valid = model.expiry_ordinals[positions] >= today_ordinal
     if graph is None:
         chosen = positions[valid]
         return chosen, (model.embeddings[chosen] @ query).astype(np.float64)
-    local, similarity = graph.search(query, n + int(len(valid) - valid.sum()))
-    keep = valid[local]
-    return positions[local[keep]], similarity[keep]
+    n_valid = int(valid.sum())
+    k = min(len(positions), int(n * len(positions) / max(n_valid, 1) * 1.1) + 10)
+    while True:
+        local, similarity = graph.search(query, k)
+        keep = valid[local]
+        if keep.sum() >= min(n, n_valid) or k >= len(positions):
+            return positions[local[keep]], similarity[keep]
+        k = min(len(positions), 2 * k)
 
 
 def semantic_candidates(model: MatchModel, query: np.ndarray, region: str | None, today_ordinal: int,
                         n: int) -> np.ndarray:
     """The valid offers nearest to the query embedding: the n best of each partition a person of `region` may reach
-    (their state's and the nationwide ones), or the n best of all offers for a person without a region."""
+    (their state's and the nationwide ones), or the n best of all offers for a person without a region: by one exact
+    product over all of them up to EXACT_ALL_UP_TO offers (faster there than asking every partition's graph)."""
+    if region is None and len(model.offers) <= EXACT_ALL_UP_TO:
+        positions = np.flatnonzero(model.expiry_ordinals >= today_ordinal)
+        return best(positions, (model.embeddings @ query)[positions].astype(np.float64), n)
     found = [_nearest(model, query, positions, graph, today_ordinal, n) for positions, graph in _partitions(model, region)]
     if region is not None:
         return np.concatenate([best(positions, similarity, n) for positions, similarity in found])
@@ -147,7 +157,7 @@ def score_candidates(model: MatchModel, profiles: Sequence[Profile], today_ordin
             out.append(score(model, [p])[0])
             continue
         both = sparse.vstack([chars[i], query_chars[i]]).tocsr()
-        char = (model.char_matrix[positions] @ both.T).toarray().astype(np.float32)
+        char = (model.char_matrix[positions] @ both.T.toarray()).astype(np.float32)  # dense query: no sparse product
         raw = {
             "word": word_all[positions], "char": char[:, 0], "title": char[:, 1],
             "semantic": (model.embeddings[positions] @ emb[i] if emb is not None else np.zeros(len(positions))),

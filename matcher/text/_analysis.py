@@ -200,6 +200,10 @@ def sentence_windows(text: str, size: int = 400) -> list[str]:
 
 # Lexical representation of offers and needs: stemmed word TF-IDF and character n-gram TF-IDF.
 
+CHAR_MAX_SHARE = None  # char n-grams in more than this share of the offers are left out (None: none are)
+CHAR_MAX_DF_FLOOR = 20  # offers: an n-gram in fewer than this many is never too common to keep
+
+
 class TextVectorizer:
     """Two l2-normalised TF-IDF views of a text, so that cosine similarity is a dot product.
 
@@ -207,8 +211,9 @@ class TextVectorizer:
     chars: character 3- to 5-grams inside word boundaries, which meet spelling variants and compounds halfway.
     """
 
-    def __init__(self, *, char_ngrams=(3, 5), min_df=1, sublinear_tf=True):
+    def __init__(self, *, char_ngrams=(3, 5), min_df=1, sublinear_tf=True, char_max_share=CHAR_MAX_SHARE):
         self.char_ngrams, self.min_df, self.sublinear_tf = char_ngrams, min_df, sublinear_tf
+        self.char_max_share = char_max_share  # n-grams in more than this share of the offers are left out
 
     def fit(self, texts: list[str], extra_lexicon: list[str] = ()) -> "TextVectorizer":
         self.fit_transform(texts, extra_lexicon)
@@ -221,13 +226,26 @@ class TextVectorizer:
         self.analyzer_ = StemAnalyzer(build_lexicon([*texts, *extra_lexicon]))
         self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
                                       dtype=np.float32)
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars,
-                                      ngram_range=self.char_ngrams, min_df=self.min_df,
-                                      sublinear_tf=self.sublinear_tf, dtype=np.float32)
-        words, chars = self.words_.fit_transform(texts), self.chars_.fit_transform(texts)
+        words = self.words_.fit_transform(texts)
+        chars = self._fit_chars(texts)
         words.sort_indices()  # the layout transform gives, so that every product sums in the same order
         chars.sort_indices()
         return words, chars
+
+    def _fit_chars(self, texts: list[str]) -> sparse.csr_matrix:
+        """The char n-gram view; n-grams found in most offers (a larger share than char_max_share, and in more than
+        CHAR_MAX_DF_FLOOR of them) are left out: they hold most of the matrix and tell the offers apart least."""
+        def fitted(max_df):
+            self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars,
+                                          ngram_range=self.char_ngrams, min_df=self.min_df, max_df=max_df,
+                                          sublinear_tf=self.sublinear_tf, dtype=np.float32)
+            return self.chars_.fit_transform(texts)
+        if self.char_max_share is None:
+            return fitted(1.0)
+        try:
+            return fitted(max(int(self.char_max_share * len(texts)), CHAR_MAX_DF_FLOOR))
+        except ValueError:  # every n-gram common (a catalog of copies): keep them all
+            return fitted(1.0)
 
     def transform(self, texts: list[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         if not hasattr(self, "words_"):
