@@ -21,7 +21,7 @@ def tiny(regions, embeddings=None, expiry=None, ann_above=1_000):
     regions = np.array(regions, dtype="U4")
     expiry = np.full(len(regions), FOREVER) if expiry is None else np.array(expiry)
     return SimpleNamespace(partitions=build_region_index(regions, embeddings, ann_above), embeddings=embeddings,
-                           expiry_ordinals=expiry)
+                           expiry_ordinals=expiry, offers=regions)
 
 
 def unit(*rows):
@@ -69,6 +69,22 @@ def test_expired_offers_are_never_candidates_even_when_nearest(ann_above):
     model = tiny(["bund"] * 5, unit([1, 0], [1, 0.01], [1, 0.5], [1, 0.6], [0, 1]),
                  expiry=[yesterday, yesterday, FOREVER, FOREVER, FOREVER], ann_above=ann_above)
     assert sorted(semantic_candidates(model, unit([1, 0])[0], "BY", TODAY.toordinal(), 2).tolist()) == [2, 3]
+
+
+def test_a_graph_crowded_with_expired_offers_is_asked_again_until_n_valid_ones_are_found():
+    # the 40 nearest offers expired yesterday, 10 valid ones lie further out; N = 5: the first ask (37) finds none
+    yesterday = TODAY.toordinal() - 1
+    angles = np.linspace(0, 1.2, 50)
+    model = tiny(["bund"] * 50, unit(*[[np.cos(a), np.sin(a)] for a in angles]),
+                 expiry=[yesterday] * 40 + [FOREVER] * 10, ann_above=0)
+    assert sorted(semantic_candidates(model, unit([1, 0])[0], "BY", TODAY.toordinal(), 5).tolist()) == [40, 41, 42, 43, 44]
+
+
+def test_without_a_region_the_nearest_valid_offers_of_all_partitions_are_taken():
+    yesterday = TODAY.toordinal() - 1
+    model = tiny(["bund", "HB", "NW", "NW"], unit([1, 0], [1, 0.1], [1, 0.2], [0, 1]),
+                 expiry=[yesterday, FOREVER, FOREVER, FOREVER])
+    assert semantic_candidates(model, unit([1, 0])[0], None, TODAY.toordinal(), 2).tolist() == [1, 2]
 
 
 def test_the_graph_finds_what_exact_search_finds_in_a_small_partition(bundled_model):

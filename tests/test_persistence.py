@@ -181,6 +181,30 @@ def test_a_retrain_encodes_only_the_offers_that_changed_and_equals_a_full_retrai
     assert f"0 offers encoded, {len(edited) - 1} reused" in unchanged.stdout
 
 
+def test_each_offer_embedding_is_kept_once_and_a_retrain_reuses_it(tmp_path, tiny_model):
+    from matcher.model import read_encodings
+    target = save(tiny_model, tmp_path / "m")
+    with np.load(target / "encodings.npz") as kept:
+        assert len(kept["passage_keys"]) == TINY_OFFERS  # keys only: the rows are the embeddings file's
+        assert len(kept["keys"]) == len(kept["rows"]) == len(tiny_model.encodings) - TINY_OFFERS
+    assert np.array_equal(np.load(target / "embeddings.npy"), tiny_model.embeddings)
+    known = read_encodings(target)
+    assert sorted(known) == sorted(tiny_model.encodings)
+    assert all(np.array_equal(known[k], tiny_model.encodings[k]) for k in known)
+    offers, _ = read_catalog(TINY_CATALOG)
+    assert fit_model(offers, encodings=known).card["encoding"] == {"encoded": 0, "reused": TINY_OFFERS}
+
+
+def test_a_model_whose_embeddings_file_is_damaged_or_foreign_is_refused(tmp_path, tiny_model):
+    target = save(tiny_model, tmp_path / "m")
+    np.save(target / "embeddings.npy", np.zeros((TINY_OFFERS - 1, 4), dtype=np.float32))
+    with pytest.raises(ModelLoadError, match="embeddings.npy.*does not fit"):
+        load(target)
+    (target / "embeddings.npy").write_bytes(b"no array")
+    with pytest.raises(ModelLoadError, match="embeddings.npy.*cannot be read"):
+        load(target)
+
+
 def test_train_reads_fits_hashes_and_saves_in_one_call(tmp_path):
     import hashlib
 

@@ -1,6 +1,7 @@
 """Saving and loading a model directory: written atomically, with a model card, refused when foreign or stale."""
 from __future__ import annotations
 
+import copy
 import glob
 import json
 import os
@@ -15,14 +16,16 @@ import joblib
 import numpy as np
 
 from ..core import ModelLoadError, ModelSaveError
-from ..text import check_encoder
+from ..text import check_encoder, content_key
 from ._model import MatchModel
 
-FORMAT_VERSION = 5  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
-# 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23), the feedback signal (issue 22)
+FORMAT_VERSION = 6  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
+# 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23), the
+# feedback signal (issue 22); 6: the offers' embeddings in a file of their own, read by the model and the next retrain
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
-ENCODINGS = "encodings.npz"  # embeddings by content key, for the next retrain (never loaded to serve)
+EMBEDDINGS = "embeddings.npy"  # the offers' embeddings, row i of offer i: memory-mapped to serve, reused to retrain
+ENCODINGS = "encodings.npz"  # the keys of those rows and the other embeddings by content key, for the next retrain
 WRITER = ".writer"  # in a version directory while a save writes it: {"pid", "host"}
 
 
@@ -62,12 +65,12 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
         # uncompressed, so that load maps the matrices from disk: a request reads only the rows it needs
-        joblib.dump(model, version / ARTIFACT)
+        joblib.dump(_without_embeddings(model), version / ARTIFACT)
+        if model.embeddings is not None:
+            np.save(version / EMBEDDINGS, np.asarray(model.embeddings, dtype=np.float32))
+            os.chmod(version / EMBEDDINGS, 0o644)
         if encodings:
-            keys = sorted(encodings)
-            with open(version / ENCODINGS, "wb") as f:
-                np.savez(f, keys=np.array(keys), rows=np.array([encodings[k] for k in keys], dtype=np.float32))
-            os.chmod(version / ENCODINGS, 0o644)
+            _save_encodings(version / ENCODINGS, model, encodings)
         # The card is written last: a directory with a card is complete.
         (version / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         os.chmod(version, 0o755)
@@ -93,6 +96,33 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     if previous is not None and previous != version:
         shutil.rmtree(previous, ignore_errors=True)
     return directory
+
+
+def _without_embeddings(model: MatchModel) -> MatchModel:
+    """The model as pickled into the artifact: its embeddings go to a file of their own (shallow copy, so the views
+    cached on it, such as the transposed word matrix, are pickled as they are)."""
+    shallow = copy.copy(model)
+    object.__setattr__(shallow, "embeddings", None)
+    return shallow
+
+
+def _passage_keys(model: MatchModel) -> list[str]:
+    """The content key of each offer's passage: the key of row i of the embeddings file."""
+    name = model.card.get("encoder")
+    return [content_key(name, "passage", o.passage) for o in model.offers] if name else []
+
+
+def _save_encodings(path: Path, model: MatchModel, encodings: dict) -> None:
+    """The keys of the embeddings file's rows, and every other embedding with its key: each row is kept once."""
+    passage_keys = _passage_keys(model) if model.embeddings is not None else []
+    in_file = set(passage_keys) & set(encodings)
+    if len(in_file) < len(set(passage_keys)):  # rows not encoded by this model's encoder: keep them as they are
+        passage_keys, in_file = [], set()
+    keys = sorted(k for k in encodings if k not in in_file)
+    with open(path, "wb") as f:
+        np.savez(f, keys=np.array(keys, dtype="S64"), passage_keys=np.array(passage_keys, dtype="S64"),
+                 rows=np.array([encodings[k] for k in keys], dtype=np.float32).reshape(len(keys), -1))
+    os.chmod(path, 0o644)
 
 
 def sweep_unfinished(directory: str | Path) -> list[Path]:
@@ -171,10 +201,14 @@ def read_card(directory: str | Path) -> dict:
 def read_encodings(directory: str | Path) -> dict:
     """The embeddings a model directory keeps for the next retrain, by content key; {} when it has none (or they
     cannot be read: then everything is encoded again, nothing else changes)."""
-    path = Path(directory) / ENCODINGS
+    directory = Path(directory)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return dict(zip(data["keys"].tolist(), data["rows"]))
+        with np.load(directory / ENCODINGS, allow_pickle=False) as data:
+            known = dict(zip(data["keys"].astype(str).tolist(), data["rows"]))
+            passage_keys = data["passage_keys"].astype(str).tolist() if "passage_keys" in data else []
+        if passage_keys:
+            known.update(zip(passage_keys, np.load(directory / EMBEDDINGS, mmap_mode="r")))
+        return known
     except (OSError, ValueError, KeyError):
         return {}
 
@@ -193,6 +227,14 @@ def load(directory: str | Path) -> MatchModel:
                              "`matcher train`") from None
     if not isinstance(model, MatchModel):
         raise ModelLoadError(f"{str(directory / ARTIFACT)!r} holds no kommune-matcher model; retrain")
+    if (directory / EMBEDDINGS).exists():
+        try:
+            embeddings = np.load(directory / EMBEDDINGS, mmap_mode="r")
+        except (OSError, ValueError):
+            raise ModelLoadError(f"{str(directory / EMBEDDINGS)!r} cannot be read; retrain with `matcher train`") from None
+        if embeddings.shape[0] != len(model.offers):
+            raise ModelLoadError(f"{str(directory / EMBEDDINGS)!r} does not fit the model; retrain with `matcher train`")
+        object.__setattr__(model, "embeddings", embeddings)  # in place: the views mapped from the artifact stay
     if model.encoder is not None and check_encoder(model.encoder) is None:
         model = replace(model, encoder=None)  # check_encoder has warned: lexical signals only
     return model

