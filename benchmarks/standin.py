@@ -19,12 +19,16 @@ class StandInEncoder:
     name = "stand-in (hash vectors)"
 
     @staticmethod
-    def _rows(texts) -> np.ndarray:
-        rows = [np.random.default_rng(int.from_bytes(hashlib.blake2b(t.encode("utf-8", "surrogatepass"),
-                                                                      digest_size=8).digest(), "little"))
-                .standard_normal(DIM, dtype=np.float32) for t in texts]
-        matrix = np.array(rows, dtype=np.float32).reshape(len(rows), DIM)
-        return matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9)
+    def _rows(texts, batch: int = 256) -> np.ndarray:
+        """Unit rows, made a batch at a time as the real encoder embeds them (so that its memory is the engine's)."""
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(texts), batch):
+            rows = np.array([np.random.default_rng(int.from_bytes(
+                hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little"))
+                .standard_normal(DIM, dtype=np.float32) for t in texts[start:start + batch]],
+                dtype=np.float32).reshape(-1, DIM)
+            out[start:start + batch] = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+        return out
 
     def encode_queries(self, texts):
         return self._rows(texts)

@@ -80,6 +80,44 @@ def test_the_lean_tfidf_is_scikit_learns_transform_bit_for_bit():
             assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
 
 
+@pytest.mark.parametrize("chunk", [7, 4096])
+def test_the_chunked_char_fit_is_scikit_learns_fit_transform_bit_for_bit(chunk, monkeypatch):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    import matcher.text._analysis as analysis
+    from conftest import BUNDLED_CATALOG
+    from matcher import read_catalog
+    from matcher.text import TextVectorizer
+    monkeypatch.setattr(analysis, "COUNT_CHUNK", chunk)
+    texts = [o.text for o in read_catalog(BUNDLED_CATALOG)[0]]
+    vectorizer = TextVectorizer()
+    _, ours = vectorizer.fit_transform(texts)
+    reference = TfidfVectorizer(analyzer="char_wb", preprocessor=analysis.content_for_chars, ngram_range=(3, 5),
+                                sublinear_tf=True, dtype=np.float32)
+    theirs = reference.fit_transform(texts)
+    theirs.sort_indices()
+    assert vectorizer.chars_.vocabulary_ == reference.vocabulary_
+    assert np.array_equal(vectorizer.chars_.idf_, reference.idf_)
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
+
+
+def test_char_ngrams_in_most_offers_are_left_out_but_never_all(monkeypatch):
+    import matcher.text._analysis as analysis
+    from matcher.text import TextVectorizer
+    monkeypatch.setattr(analysis, "CHAR_MAX_DF_FLOOR", 20)
+    texts = [f"Jugendbeteiligung Werkstatt {word}" for word in ("Kita", "Schule", "Verwaltung")] * 10
+    full = TextVectorizer(char_max_share=None).fit(texts).chars_.vocabulary_
+    pruned = TextVectorizer(char_max_share=0.1).fit(texts).chars_.vocabulary_
+    assert " ju" in full and " ju" not in pruned  # in all 30 texts, more than CHAR_MAX_DF_FLOOR (20)
+    assert " ki" in pruned  # in 10 of them: kept
+    copies = TextVectorizer(char_max_share=0.1).fit(["Jugendbeteiligung"] * 30).chars_.vocabulary_
+    assert copies == TextVectorizer(char_max_share=None).fit(["Jugendbeteiligung"] * 30).chars_.vocabulary_  # all kept
+    assert TextVectorizer().fit(texts[:20]).chars_.vocabulary_ == TextVectorizer(char_max_share=None).fit(
+        texts[:20]).chars_.vocabulary_  # a catalog of no more offers than the floor keeps every n-gram
+
+
 def test_cosines_are_the_sparse_product_bit_for_bit(tiny_model):
     import numpy as np
 

@@ -38,7 +38,7 @@ class VectorIndex:
 
     def __getstate__(self):
         if self._blob is None:
-            self._blob = np.frombuffer(bytes(self._index.save()), dtype=np.uint8)
+            self._blob = np.frombuffer(self._index.save(), dtype=np.uint8)  # usearch's bytearray, not a copy of it
         return {"blob": self._blob}
 
     def __setstate__(self, state):

@@ -166,11 +166,12 @@ class ReusingEncoder:
         if kind == "passage":
             self.encoded += len(missing)
             self.reused += len(set(keys)) - len(missing)
-        rows = [fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys]
-        self.used.update(zip(keys, rows))
-        if not rows:
+        if not keys:
             return encode([])
-        return np.array(rows, dtype=np.float32)
+        rows = np.array([fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys],
+                        dtype=np.float32)
+        self.used.update(zip(keys, rows))  # views of the rows returned: each embedding is held once
+        return rows
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query", self.encoder.encode_queries)
