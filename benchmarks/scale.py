@@ -69,13 +69,17 @@ people = [parse_profile(json.loads(line)) for line in open({str(profiles)!r}, en
 out = {{"load": load_s}}
 for mode, m in (("semantic", model), ("lexical", model.lexical())):
     # the first stage forced at every size (the engine applies it above full_below), and the full scorer
+    shown = {{}}
     for stage, first_stage in (("", replace(DEFAULT_FIRST_STAGE, full_below=0)), ("_full", None)):
         recommend(m, people[0], {K}, first_stage=first_stage)
-        times = []
+        times, shown[stage] = [], []
         for p in people:
-            t = time.perf_counter(); recommend(m, p, {K}, first_stage=first_stage); times.append(time.perf_counter() - t)
+            t = time.perf_counter(); r = recommend(m, p, {K}, first_stage=first_stage); times.append(time.perf_counter() - t)
+            shown[stage].append({{x.offer_id for x in r.recommendations}})
         times.sort()
         out[mode + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
+    # how much of the reference's top 10 the first stage shows too
+    out[mode + "_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(people)
 print(json.dumps(out))
 """
     return json.loads(timed([sys.executable, "-c", code])[2])
@@ -146,7 +150,7 @@ def size_of(model_dir: Path) -> float:
     return sum(p.stat().st_size for p in model_dir.resolve().iterdir()) / 2**20
 
 
-def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spark: bool) -> dict:
+def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spark: bool, bare_up_to: int) -> dict:
     offers = synthetic.catalog(n)
     catalog = synthetic.write_jsonl(work / f"catalog-{n}.jsonl", offers)
     update = synthetic.write_jsonl(work / f"update-{n}.jsonl", synthetic.changed(offers, 0.01))
@@ -168,9 +172,10 @@ def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spar
                                      "--engine", "spark", "--spark-master", "local[2]"])
             row[f"spark_{mode}"] = scored_n / seconds
     row.update(in_process(model, profiles, min(scored_n, 200)))
-    row["tfidf"] = statistics.median(bare_tfidf(offers, people) for _ in range(runs))
-    row["three"] = statistics.median(bare_three_products(offers, people) for _ in range(runs))
-    row["bm25"] = statistics.median(bare_bm25(offers, people) for _ in range(runs))
+    if n <= bare_up_to:  # the bare kernels score every offer per profile: at a million offers, hours
+        row["tfidf"] = statistics.median(bare_tfidf(offers, people) for _ in range(runs))
+        row["three"] = statistics.median(bare_three_products(offers, people) for _ in range(runs))
+        row["bm25"] = statistics.median(bare_bm25(offers, people) for _ in range(runs))
     return row
 
 
@@ -208,7 +213,12 @@ def table(rows: list[dict], real: dict, spark: bool) -> str:
              "|---|" + "---|" * len(rows)]
 
     def line(name, fmt):
-        lines.append(f"| {name} | " + " | ".join(fmt(r) for r in rows) + " |")
+        def cell(r):
+            try:
+                return fmt(r)
+            except KeyError:  # not measured at this size (the bare kernels above --bare-up-to)
+                return "–"
+        lines.append(f"| {name} | " + " | ".join(cell(r) for r in rows) + " |")
     line("full train (stand-in encoder), s", lambda r: f"{r['train']:.1f}")
     line("update train, 1 % of offers changed, s", lambda r: f"{r['update']:.1f} ({r['update'] / r['train']:.0%} of full)")
     line("peak RSS of train, MiB", lambda r: f"{r['train_rss']:.0f}")
@@ -218,6 +228,8 @@ def table(rows: list[dict], real: dict, spark: bool) -> str:
          lambda r: f"**{1000 * r['semantic'][0]:.1f} / {1000 * r['semantic'][1]:.1f}**")
     line("the same with the full scorer (every offer scored: the reference)",
          lambda r: f"{1000 * r['semantic_full'][0]:.1f} / {1000 * r['semantic_full'][1]:.1f}")
+    line("share of the full scorer's top 10 that the first stage shows too, semantic / --no-semantic",
+         lambda r: f"{r['semantic_agreement']:.2f} / {r['lexical_agreement']:.2f}")
     line("single request p50 / p99, ms, --no-semantic, first stage",
          lambda r: f"{1000 * r['lexical'][0]:.1f} / {1000 * r['lexical'][1]:.1f}")
     line("the same with the full scorer",
@@ -271,8 +283,9 @@ def plot(rows: list[dict], path: Path) -> None:
     middle.legend(fontsize=8)
     left.plot(sizes, [r["batch_lexical"] for r in rows], "o-", label="score --no-semantic")
     left.plot(sizes, [r["batch_semantic"] for r in rows], "o-", label="score (stand-in encoder)")
-    left.plot(sizes, [r["tfidf"] for r in rows], "o--", label="bare TF-IDF kernel")
-    left.plot(sizes, [r["bm25"] for r in rows], "o--", label="bm25s")
+    bare = [r for r in rows if "tfidf" in r]
+    left.plot([r["offers"] for r in bare], [r["tfidf"] for r in bare], "o--", label="bare TF-IDF kernel")
+    left.plot([r["offers"] for r in bare], [r["bm25"] for r in bare], "o--", label="bm25s")
     left.set(xscale="log", yscale="log", xlabel="offers in the catalog", ylabel="profiles per second",
              title="Batch throughput")
     left.legend(fontsize=8)
@@ -295,11 +308,12 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="add the Spark engine (local[2]) rows")
     parser.add_argument("--flat", default="1000,30000", help="profile file lengths for the flat-memory rows ('': none)")
     parser.add_argument("--no-real", dest="real", action="store_false", help="leave out the real encoder's rows")
+    parser.add_argument("--bare-up-to", type=int, default=100_000, help="largest catalog the bare kernels run on")
     args = parser.parse_args()
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        rows = [measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark)
+        rows = [measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to)
                 for n in args.sizes.split(",")]
         real = real_encoder_row(work, min(args.profiles, 100)) if args.real else None
         flat = flat_memory(work, tuple(int(n) for n in args.flat.split(","))) if args.flat else []
