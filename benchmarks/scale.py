@@ -171,7 +171,7 @@ def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spar
             seconds, rss, _ = timed([*STANDIN, "score", profiles, "--model", model, "--out", out, *flag,
                                      "--engine", "spark", "--spark-master", "local[2]"])
             row[f"spark_{mode}"] = scored_n / seconds
-    row.update(in_process(model, profiles, min(scored_n, 200)))
+    row.update(in_process(model, profiles, min(scored_n, 200 if n <= 100_000 else 50)))  # the full scorer: s each
     if n <= bare_up_to:  # the bare kernels score every offer per profile: at a million offers, hours
         row["tfidf"] = statistics.median(bare_tfidf(offers, people) for _ in range(runs))
         row["three"] = statistics.median(bare_three_products(offers, people) for _ in range(runs))
@@ -313,8 +313,10 @@ def main() -> None:
     started = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        rows = [measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to)
-                for n in args.sizes.split(",")]
+        rows = []
+        for n in args.sizes.split(","):
+            rows.append(measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to))
+            print(json.dumps(rows[-1]), flush=True)  # each size's figures as soon as they are in
         real = real_encoder_row(work, min(args.profiles, 100)) if args.real else None
         flat = flat_memory(work, tuple(int(n) for n in args.flat.split(","))) if args.flat else []
     text = table(rows, real, args.spark) + ("\n\n" + flat_table(flat) if flat else "")
