@@ -100,7 +100,7 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
     results = []
     if first_stage is not None and first_stage.applies(model):
         def signals(batch):
-            return score_candidates(model, batch, today_ordinal, first_stage)
+            return score_candidates(model, batch, today_ordinal, first_stage, weights)
         step = 256  # the candidates' arrays are small at any catalog size
     else:
         signals = partial(score, model)
