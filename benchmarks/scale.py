@@ -7,7 +7,9 @@ scorer (every offer scored, the reference); `matcher score` runs as shipped (the
 Everything around the encoder is measured with a stand-in encoder (benchmarks/standin.py: a hash vector per text),
 because the real one embeds about 10 to 20 passages a second on this machine (100,000 offers: hours); the real
 encoder's own throughput, and the engine's train and batch with it, are measured at 300 offers and set side by
-side. Whole processes are timed with GNU time (wall clock, peak RSS); figures are medians of --runs runs.
+side. Whole processes are timed with GNU time (wall clock, peak RSS); figures are medians of --runs runs. Each size's
+figures are kept in benchmarks/results_scale_rows.jsonl with the date and commit they were measured at, and the table
+shows the latest of every size, so that the million-offer column (an hour) need not be measured again with the others.
 
     python benchmarks/scale.py [--sizes 300,10000,100000] [--profiles 1000] [--runs 3] [--sample 200]
 """
@@ -219,6 +221,7 @@ def table(rows: list[dict], real: dict, spark: bool) -> str:
             except KeyError:  # not measured at this size (the bare kernels above --bare-up-to)
                 return "–"
         lines.append(f"| {name} | " + " | ".join(cell(r) for r in rows) + " |")
+    line("measured (date, commit)", lambda r: f"{r['measured']}, {r['commit']}")
     line("full train (stand-in encoder), s", lambda r: f"{r['train']:.1f}")
     line("update train, 1 % of offers changed, s", lambda r: f"{r['update']:.1f} ({r['update'] / r['train']:.0%} of full)")
     line("peak RSS of train, MiB", lambda r: f"{r['train_rss']:.0f}")
@@ -299,6 +302,20 @@ def plot(rows: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+ROWS = HERE / "results_scale_rows.jsonl"  # every size's latest figures, so a run of some sizes keeps the others'
+
+
+def kept_rows() -> list[dict]:
+    rows = [json.loads(line) for line in ROWS.read_text(encoding="utf-8").splitlines()] if ROWS.exists() else []
+    return sorted(rows, key=lambda r: r["offers"])
+
+
+def keep_row(row: dict) -> None:
+    rows = [r for r in kept_rows() if r["offers"] != row["offers"]] + [row]
+    ROWS.write_text("".join(json.dumps(r) + "\n" for r in sorted(rows, key=lambda r: r["offers"])), encoding="utf-8")
+    print(json.dumps(row), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="300,10000,100000")
@@ -311,17 +328,19 @@ def main() -> None:
     parser.add_argument("--bare-up-to", type=int, default=100_000, help="largest catalog the bare kernels run on")
     args = parser.parse_args()
     started = time.time()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        rows = []
         for n in args.sizes.split(","):
-            rows.append(measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to))
-            print(json.dumps(rows[-1]), flush=True)  # each size's figures as soon as they are in
+            row = measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to)
+            keep_row({**row, "commit": commit, "measured": time.strftime("%Y-%m-%d")})  # as soon as it is in
         real = real_encoder_row(work, min(args.profiles, 100)) if args.real else None
         flat = flat_memory(work, tuple(int(n) for n in args.flat.split(","))) if args.flat else []
+    rows = kept_rows()
     text = table(rows, real, args.spark) + ("\n\n" + flat_table(flat) if flat else "")
     text += "\n\nUpdate train, as `train` reported it: " + "; ".join(f"{r['offers']:,}: {r['update_said']}" for r in rows)
-    text += f"\n\nRun took {time.time() - started:.0f} s with `{' '.join(sys.argv[1:]) or 'defaults'}`."
+    text += (f"\n\nThe last run took {time.time() - started:.0f} s with `{' '.join(sys.argv[1:]) or 'defaults'}`; the "
+             f"columns of other sizes are the latest measured (benchmarks/results_scale_rows.jsonl).")
     plot(rows, HERE / "scale.png")
     write_results("results_scale.md", "Scale: synthetic catalogs of 10,000 to 1,000,000 offers", "scale.py", text)
 
