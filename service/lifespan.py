@@ -75,9 +75,10 @@ def _serve(app: FastAPI, model: MatchModel) -> None:
         model = replace(model, encoder=QueryCache(model.encoder, settings.query_cache_size))
     app.state.recommender = recommender = CachedRecommender(model, settings.cache_size)
     if app.state.searches is not None:
-        app.state.refreshing = threading.Thread(target=refresh_searches, args=(app.state.searches, recommender.model),
-                                                name="search-notices", daemon=True)
-        app.state.refreshing.start()
+        refreshing = threading.Thread(target=refresh_searches, args=(app.state.searches, recommender.model),
+                                      name="search-notices", daemon=True)
+        refreshing.start()
+        app.state.refreshing = refreshing  # started before it is seen: whoever joins it never meets an unstarted one
 
 
 def _version(settings) -> str:
