@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 from contextlib import asynccontextmanager
-from dataclasses import replace
 
 from fastapi import FastAPI
 
@@ -72,7 +71,7 @@ def _serve(app: FastAPI, model: MatchModel) -> None:
     """The served model with its caches, results by request and query embeddings by text; one assignment swaps it."""
     settings = app.state.settings
     if model.semantic and settings.query_cache_size > 0:
-        model = replace(model, encoder=QueryCache(model.encoder, settings.query_cache_size))
+        model = model.but(encoder=QueryCache(model.encoder, settings.query_cache_size))
     app.state.recommender = recommender = CachedRecommender(model, settings.cache_size)
     if app.state.searches is not None:
         refreshing = threading.Thread(target=refresh_searches, args=(app.state.searches, recommender.model),

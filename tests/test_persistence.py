@@ -1,11 +1,13 @@
 import json
 import logging
+from dataclasses import fields as dataclass_fields
 
 import numpy as np
 import pytest
 
 from matcher import ModelLoadError, fit_model, load, parse_profile, read_catalog, recommend, save
-from matcher.model import ARTIFACT, CARD, FORMAT_VERSION
+from matcher.model import ARTIFACT, CARD, FORMAT_VERSION, MatchModel
+from matcher.model._model import KEPT_VIEWS
 
 from conftest import TINY_CATALOG, TINY_OFFERS
 
@@ -16,6 +18,43 @@ def test_a_saved_model_loads_and_recommends_the_same(tmp_path, tiny_model):
     profile = parse_profile({"needs": "Beteiligung von Jugendlichen", "role_title": "Jugendhilfeplaner"})
     a, b = recommend(tiny_model, profile, 5), recommend(loaded, profile, 5)
     assert [r.offer_id for r in a.recommendations] == [r.offer_id for r in b.recommendations]
+
+
+def test_a_loaded_model_brings_its_offers_and_request_views_as_fitted(tmp_path, tiny_model):
+    loaded = load(save(tiny_model, tmp_path / "m"))
+    assert loaded.offers == tiny_model.offers and all(type(o) is type(tiny_model.offers[0]) for o in loaded.offers)
+    assert loaded.offers[0].valid_until == tiny_model.offers[0].valid_until
+    for name in KEPT_VIEWS:
+        kept = loaded.__dict__[name]  # unpickled, not built again from the offers
+        if name == "word_columns":
+            assert (kept != tiny_model.word_columns).nnz == 0
+        else:
+            assert type(kept) is np.ndarray and np.array_equal(kept, getattr(tiny_model, name)), name
+
+
+def test_a_model_of_the_previous_format_still_loads(tmp_path, tiny_model, monkeypatch):
+    def as_format_6(model):  # offers pickled as objects, only the inverted index kept
+        state = {f.name: getattr(model, f.name) for f in dataclass_fields(model) if f.name != "encodings"}
+        return {**state, "word_columns": model.word_columns}
+
+    monkeypatch.setattr(MatchModel, "__getstate__", as_format_6)
+    target = save(tiny_model, tmp_path / "m")
+    monkeypatch.undo()
+    card = json.loads((target / CARD).read_text())
+    (target / CARD).write_text(json.dumps({**card, "format_version": 6}))
+    loaded = load(target)
+    assert loaded.offers == tiny_model.offers and "regions" not in loaded.__dict__
+    profile = parse_profile({"needs": "Beteiligung von Jugendlichen", "role_title": "Jugendhilfeplaner"})
+    assert recommend(loaded, profile, 5) == recommend(tiny_model, profile, 5)
+
+
+def test_a_changed_model_keeps_the_views_cached_on_it(tiny_model):
+    columns = tiny_model.word_columns
+    for twin in (tiny_model.lexical(), tiny_model.but(weights=tiny_model.weights.without("char"))):
+        assert twin.word_columns is columns and twin.offers is tiny_model.offers
+    assert tiny_model.lexical().encoder is None and tiny_model.encoder is not None
+    with pytest.raises(TypeError, match="offers"):
+        tiny_model.but(offers=())
 
 
 def test_the_model_card_describes_the_model(tmp_path, tiny_model):

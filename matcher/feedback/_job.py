@@ -2,7 +2,6 @@
 version atomically (as `train` writes one), or the model kept with the reason."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def refit(model_dir: str | Path, feedback_db: str | None = None, *, min_feedback
     if outcome.adopted:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         history = [*card.get("refits", []), {"at": now, **outcome.to_dict(), "previous_weights": card["weights"]}]
-        refitted = replace(model, weights=outcome.weights, feedback=outcome.prior,
-                           card={**model.card, "created": now, "refits": history})
+        refitted = model.but(weights=outcome.weights, feedback=outcome.prior,
+                             card={**model.card, "created": now, "refits": history})
         save(refitted, model_dir, catalog_sha256=card.get("catalog_sha256"), encodings=read_encodings(model_dir))
     return outcome
