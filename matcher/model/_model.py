@@ -280,11 +280,10 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
         raise ValueError("cannot fit a model on an empty catalog")
     served = default_encoder() if encoder is _NO_ENCODER else encoder
     encoder = ReusingEncoder(served, encodings) if served is not None else None
-    texts = [o.text for o in offers]
     synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
     vectorizer = TextVectorizer()
     try:
-        word_matrix, char_matrix = vectorizer.fit_transform(texts, extra_lexicon=synonyms)
+        word_matrix, char_matrix = vectorizer.fit_transform([o.text for o in offers], extra_lexicon=synonyms)
     except ValueError as exc:  # scikit-learn: "empty vocabulary"
         raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
                                          f"({exc})", "empty_vocabulary")]) from None
@@ -299,7 +298,7 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     syn_texts, syn_labels = zip(*[(s, (code,)) for code, e in taxonomy()["fields"].items() for s in e["synonyms"]])
     syn_words, _ = vectorizer.transform(list(syn_texts))
     chosen = field_examples(len(offers))
-    examples = None if encoder is None else np.vstack([encoder.encode_passages([texts[i] for i in chosen]),
+    examples = None if encoder is None else np.vstack([encoder.encode_passages([offers[i].text for i in chosen]),
                                                        encoder.encode_queries(list(syn_texts))])
     fields = FieldClassifier().fit(sparse.vstack([word_matrix[chosen], syn_words]).tocsr(), examples,
                                    [offers[i].fields for i in chosen] + list(syn_labels))

@@ -162,14 +162,18 @@ class ReusingEncoder:
     def _encode(self, texts: list[str], kind: str, encode) -> np.ndarray:
         keys = [content_key(self.name, kind, t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts) if k not in self.known and k not in self.used}
-        fresh = dict(zip(missing, encode(list(missing.values())))) if missing else {}
+        encoded = np.asarray(encode(list(missing.values())), dtype=np.float32) if missing else None
         if kind == "passage":
             self.encoded += len(missing)
             self.reused += len(set(keys)) - len(missing)
         if not keys:
             return encode([])
-        rows = np.array([fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys],
-                        dtype=np.float32)
+        if len(missing) == len(keys):  # every text new and distinct (a first train): the encoder's rows, no copy
+            rows = encoded
+        else:
+            fresh = dict(zip(missing, encoded)) if missing else {}
+            rows = np.array([fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys],
+                            dtype=np.float32)
         self.used.update(zip(keys, rows))  # views of the rows returned: each embedding is held once
         return rows
 
