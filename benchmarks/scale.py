@@ -169,10 +169,12 @@ def measure_size(n: int, people_n: int, sample: int, runs: int, work: Path, spar
         seconds, rss = median_of(runs, lambda: timed([*STANDIN, "score", profiles, "--model", model, "--out", out,
                                                      *flag])[:2])
         row[f"batch_{mode}"], row[f"rss_{mode}"] = scored_n / seconds, rss
-        if spark:
-            seconds, rss, _ = timed([*STANDIN, "score", profiles, "--model", model, "--out", out, *flag,
+        if spark:  # beside the local engine's output of the same mode: the same bytes, or a finding
+            spark_out = work / "scored-spark.jsonl"
+            seconds, rss, _ = timed([*STANDIN, "score", profiles, "--model", model, "--out", spark_out, *flag,
                                      "--engine", "spark", "--spark-master", "local[2]"])
             row[f"spark_{mode}"] = scored_n / seconds
+            row[f"spark_{mode}_same"] = spark_out.read_bytes() == out.read_bytes()
     row.update(in_process(model, profiles, min(scored_n, 200 if n <= 100_000 else 50)))  # the full scorer: s each
     if n <= bare_up_to:  # the bare kernels score every offer per profile: at a million offers, hours
         row["tfidf"] = statistics.median(bare_tfidf(offers, people) for _ in range(runs))
@@ -210,7 +212,7 @@ def flat_memory(work: Path, sizes=(1_000, 30_000), n_offers: int = 300) -> list[
     return out
 
 
-def table(rows: list[dict], real: dict, spark: bool) -> str:
+def table(rows: list[dict], real: dict) -> str:
     lines = ["| | " + " | ".join(f"{r['offers']:,} offers" for r in rows) + " |",
              "|---|" + "---|" * len(rows)]
 
@@ -247,9 +249,10 @@ def table(rows: list[dict], real: dict, spark: bool) -> str:
          lambda r: f"{r['three']:.0f}")
     line("`score --no-semantic` / the bare three products", lambda r: f"{r['batch_lexical'] / r['three']:.2f}")
     line("bm25s retrieval, profiles/s", lambda r: f"{r['bm25']:.0f}")
-    if spark:
-        line("Spark local[2], profiles/s, semantic / --no-semantic",
-             lambda r: f"{r['spark_semantic']:.0f} / {r['spark_lexical']:.0f}")
+    if any("spark_semantic" in r for r in rows):
+        line("Spark local[2], profiles/s, semantic / --no-semantic (output the local engine's byte for byte?)",
+             lambda r: f"{r['spark_semantic']:.0f} / {r['spark_lexical']:.0f} "
+                       f"({'yes' if r['spark_semantic_same'] and r['spark_lexical_same'] else '**no**'})")
     line("peak RSS of `score`, MiB, semantic / --no-semantic",
          lambda r: f"{r['rss_semantic']:.0f} / {r['rss_lexical']:.0f}")
     if real is None:
@@ -338,7 +341,7 @@ def main() -> None:
         real = real_encoder_row(work, min(args.profiles, 100)) if args.real else None
         flat = flat_memory(work, tuple(int(n) for n in args.flat.split(","))) if args.flat else []
     rows = kept_rows()
-    text = table(rows, real, args.spark) + ("\n\n" + flat_table(flat) if flat else "")
+    text = table(rows, real) + ("\n\n" + flat_table(flat) if flat else "")
     text += "\n\nUpdate train, as `train` reported it: " + "; ".join(f"{r['offers']:,}: {r['update_said']}" for r in rows)
     text += (f"\n\nThe last run took {time.time() - started:.0f} s with `{' '.join(sys.argv[1:]) or 'defaults'}`; the "
              f"columns of other sizes are the latest measured (benchmarks/results_scale_rows.jsonl).")
