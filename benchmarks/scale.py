@@ -64,8 +64,9 @@ import json, sys, time
 from dataclasses import replace
 sys.path.append({str(HERE)!r})  # last: benchmarks/http.py must not shadow the standard library's http
 import standin
-from matcher import load, parse_profile, recommend
+from matcher import load, limits, parse_profile, recommend
 from matcher.ranking import DEFAULT_FIRST_STAGE
+limits.one_blas_thread()  # as the service and the CLI run
 t = time.perf_counter(); model = load({str(model_dir)!r}); load_s = time.perf_counter() - t
 people = [parse_profile(json.loads(line)) for line in open({str(profiles)!r}, encoding="utf-8").readlines()[:{n}]]
 out = {{"load": load_s}}

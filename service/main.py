@@ -28,6 +28,7 @@ ROUTERS = (ops, recommendations, feedback, offers, coverage, providers, searches
 def create_app(model: MatchModel | None = None, settings: Settings | None = None) -> FastAPI:
     """The app; with `model` given (tests, embedding) it is ready at once, else it loads settings.model_dir."""
     settings = settings or Settings()
+    limits.one_blas_thread()
     redaction.install()  # before anything can log a saved search's path
     drain = Drain(settings.drain_seconds)
 

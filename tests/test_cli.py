@@ -2,10 +2,13 @@
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
-from conftest import TINY_CATALOG, TINY_OFFERS, run_cli
+from conftest import ROOT, TINY_CATALOG, TINY_OFFERS, run_cli
 
 
 def test_validate_a_clean_catalog_exits_zero():
@@ -176,3 +179,16 @@ def test_no_semantic_is_the_lexical_fast_mode_and_says_so(tmp_path, tiny_model_d
     table = run_cli("recommend", "--model", tiny_model_dir, "--needs", "Jugendbeteiligung", "--no-semantic",
                     check_rc=0).stdout
     assert table.startswith("Schneller Modus")
+
+
+def test_the_cli_and_the_service_run_blas_on_one_thread():
+    # matrix-vector products of one request gain nothing from OpenBLAS's threads and lose much on a busy machine
+    code = ("import sys; from matcher.cli import main; from service.main import create_app; "
+            "from threadpoolctl import threadpool_info; "
+            "blas = lambda: {i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}; "
+            "before = blas(); main(['validate', sys.argv[1]]); after_cli = blas(); "
+            "from threadpoolctl import threadpool_limits; threadpool_limits(2, user_api='blas'); create_app(); "
+            "print(before, after_cli, blas())")
+    out = subprocess.run([sys.executable, "-c", code, str(TINY_CATALOG)], capture_output=True, text=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"}, cwd=ROOT)
+    assert out.stdout.split("\n")[-2] == "{2} {1} {1}", out.stderr[-2000:]

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from ..core import ArgumentError, MatcherInputError, Problem, Profile, UnavailableError, check_top_k, parse_profile
+from ..core import (ArgumentError, MatcherInputError, Problem, Profile, UnavailableError, check_top_k, limits,
+                    parse_profile)
 from ..io import atomic_output, is_table, read_profiles, result_to_dict
 from ..model import MatchModel, load
 from ..ranking import DEFAULT_FIRST_STAGE, FirstStage, recommend_many
@@ -52,6 +53,7 @@ class _Shipped:
         self.semantic = semantic
 
     def get(self) -> MatchModel:
+        limits.one_blas_thread()  # in the worker, once per partition (about 2 ms)
         if self.model is not None:
             return self.model if self.semantic else self.model.lexical()
         key = (self.directory, self.semantic)
