@@ -6,6 +6,7 @@ top 5 that every member's role may attend. Prints tables and writes benchmarks/r
     python benchmarks/teams.py --fit    # refit the shipped team relevance model (matcher/teams/team_relevance.json)
                                         # on every labeled team, one per strategy, and stop
     python benchmarks/teams.py --across # only the held-out check across team collections (results_teams_across.md)
+    python benchmarks/teams.py --pool DIR  # pool the real teams' unjudged top 10s for blind judging: DIR/pool_real.jsonl
 
 Leave-one-team-out: the relevance model is refitted without the held-out team; the open bonus is chosen on the
 other teams' held-out lists (their models saw this team, so the bonus choice is not nested). The newest round of
@@ -17,6 +18,7 @@ collection's teams against their catalog, each direction, beside the joined-quer
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 from collections import defaultdict
@@ -311,6 +313,40 @@ def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
     return max(allowed, key=lambda b: (ndcg[b][train].mean(), -b))
 
 
+# Pooling for blind judging (as benchmarks/pool.py does for single profiles): the top 10 of every team system, as
+# fitted on the bundled teams, on the real teams; the pairs not yet judged go shuffled and without system names to a
+# judge who never sees system output. Every open bonus is pooled, so the list of whichever bonus is chosen is in.
+
+def pool_systems(bundled: TeamSet, real: TeamSet, strategy: str = DEFAULT_AGGREGATION) -> dict[str, dict]:
+    """Each system's top K on real's teams, by name (the names never leave this function's caller)."""
+    data = team_data(bundled.model, bundled.teams, bundled.grades, strategy, bundled.today)
+    systems = {"joined-query baseline": {t["id"]: joined_query(real.model, t, real.today) for t in real.teams}}
+    for name, features in FEATURE_SETS.items():
+        model_ = fitted(data, range(len(bundled.teams)), features)
+        for bonus in OPEN_BONUSES:
+            systems[f"{name} team model, bonus {bonus}"] = ranked_lists(
+                real.model, real.teams, strategy, {i: model_ for i in range(len(real.teams))}, bonus, real.today)
+    return systems
+
+
+def write_pool(systems: dict[str, dict], grades: dict, out: Path, seed: int = 0) -> int:
+    """Write the unjudged (team_id, offer_id) pairs of the systems' lists to out, shuffled by seed; their count."""
+    pairs = sorted({(team, offer) for lists in systems.values() for team, ranked in lists.items()
+                    for offer in ranked[:K] if offer not in grades.get(team, {})})
+    random.Random(seed).shuffle(pairs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps({"team_id": t, "offer_id": o}) + "\n" for t, o in pairs), encoding="utf-8")
+    return len(pairs)
+
+
+def pool(offers, model, teams, grades, folder: Path) -> None:
+    pairs, _ = team_sets(offers, model, teams, grades)
+    bundled, real = next((a, b) for a, b in pairs if b.name == "real")
+    systems = pool_systems(bundled, real)
+    n = write_pool(systems, real.grades, folder / "pool_real.jsonl")
+    print(f"real teams: {n} unjudged pairs from {len(systems)} systems' top {K} -> {folder / 'pool_real.jsonl'}")
+
+
 def write_model(model, teams, grades) -> None:
     """Fit the shipped team relevance model on every labeled team, one per aggregation strategy."""
     everyone_ = range(len(teams))
@@ -334,6 +370,9 @@ def main() -> None:
     earlier = rounds < rounds.max()  # the newest round is held out for the "newest teams" column
     if "--fit" in sys.argv:
         write_model(model, teams, grades)
+        return
+    if "--pool" in sys.argv:
+        pool(offers, model, teams, grades, Path(sys.argv[sys.argv.index("--pool") + 1]))
         return
     if "--across" in sys.argv:
         write_results("results_teams_across.md", "Team models held out across collections", "teams.py --across",
