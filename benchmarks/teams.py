@@ -7,6 +7,7 @@ top 5 that every member's role may attend. Prints tables and writes benchmarks/r
                                         # on every labeled team, one per strategy, and stop
     python benchmarks/teams.py --across # only the held-out check across team collections (results_teams_across.md)
     python benchmarks/teams.py --pool DIR  # pool the real teams' unjudged top 10s for blind judging: DIR/pool_real.jsonl
+    python benchmarks/teams.py --add-judged FILE  # add the blind judge's grades of a pool to the real team judgments
 
 Leave-one-team-out: the relevance model is refitted without the held-out team; the open bonus is chosen on the
 other teams' held-out lists (their models saw this team, so the bonus choice is not nested). The newest round of
@@ -347,6 +348,21 @@ def pool(offers, model, teams, grades, folder: Path) -> None:
     print(f"real teams: {n} unjudged pairs from {len(systems)} systems' top {K} -> {folder / 'pool_real.jsonl'}")
 
 
+def add_judged(path: Path, judgments: Path = REAL_JUDGMENTS) -> None:
+    """Append a blind judge's grades (grade 0 included, so a pair is never pooled twice) with "source": "pooled";
+    rows already there are kept as they are, and a pair judged before is refused."""
+    judged = {(j["team_id"], j["offer_id"]) for j in map(json.loads, judgments.read_text(encoding="utf-8").splitlines())}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    again = [(r["team_id"], r["offer_id"]) for r in rows if (r["team_id"], r["offer_id"]) in judged]
+    if again or len({(r["team_id"], r["offer_id"]) for r in rows}) < len(rows):
+        raise SystemExit(f"{path}: pairs judged before or twice, nothing added: {again[:5]}")
+    with judgments.open("a", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({"team_id": r["team_id"], "offer_id": r["offer_id"], "grade": int(r["grade"]),
+                                "source": "pooled"}) + "\n")
+    print(f"added {len(rows)} pooled judgments to {judgments}")
+
+
 def write_model(model, teams, grades) -> None:
     """Fit the shipped team relevance model on every labeled team, one per aggregation strategy."""
     everyone_ = range(len(teams))
@@ -361,6 +377,9 @@ def write_model(model, teams, grades) -> None:
 
 def main() -> None:
     started = time.time()
+    if "--add-judged" in sys.argv:  # before any model is fitted: it only appends rows
+        add_judged(Path(sys.argv[sys.argv.index("--add-judged") + 1]))
+        return
     offers, _ = read_catalog(CATALOG)
     # members' embeddings depend only on their needs: each is encoded once for every fold, bonus and strategy
     model = fit_model(offers)
