@@ -41,6 +41,7 @@ from matcher.ranking import (RELEVANT, blend, ndcg_at_k, score, select, standard
                              weights_for)
 from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TeamRelevance, may_attend,  # noqa: E402
                            recommend_group, relevance, shared_need, team_signals)
+from matcher.teams._recommend import OPEN_SHARE_FLOOR  # noqa: E402
 from matcher.text import QueryCache  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
@@ -196,14 +197,15 @@ def team_data(model, teams, grades, strategy, today: date = TODAY):
 FEATURE_SETS = {"full": relevance.FEATURES, "reduced": ("topic", "members", "attend_share", "everyone")}
 
 
-def fitted(rows, chosen, features=relevance.FEATURES) -> TeamRelevance:
-    """The team relevance model fitted on the rows of the chosen teams, reading only `features`."""
+def fitted(rows, chosen, features=relevance.FEATURES, open_share: float | None = None) -> TeamRelevance:
+    """The team relevance model fitted on the rows of the chosen teams, reading only `features`; open_share: of
+    the fitting catalog's offers open to all roles (None: the model never hands a catalog to the shared need)."""
     columns = [relevance.FEATURES.index(f) for f in features]
     part = relevance.fit(np.vstack([rows[i][0][:, columns] for i in chosen]),
                          np.concatenate([rows[i][1] for i in chosen]), C)
     coefficients = np.zeros((len(relevance.THRESHOLDS), len(relevance.FEATURES)))
     coefficients[:, columns] = part.coefficients
-    return TeamRelevance(coefficients, part.intercepts)
+    return TeamRelevance(coefficients, part.intercepts, open_share)
 
 
 def ranked_lists(model, teams, strategy, relevance: dict, bonus, today: date = TODAY) -> dict[str, list[str]]:
@@ -255,17 +257,25 @@ def across(train: TeamSet, test: TeamSet, strategy: str = DEFAULT_AGGREGATION) -
     everyone_ = range(len(train.teams))
     base_lists = {t["id"]: joined_query(test.model, t, test.today) for t in test.teams}
     b, b_teams, b_open = evaluate(test.model, test.teams, test.grades, base_lists)
-    rows = []
-    for name, features in FEATURE_SETS.items():
-        _, nd, op = leave_one_out(train.model, train.teams, train.grades, strategy, data, everyone_, features,
-                                  train.today)
-        bonus = cross_validated(nd, op, np.ones(len(train.teams), dtype=bool))
-        model_ = fitted(data, everyone_, features)
-        lists = ranked_lists(test.model, test.teams, strategy, {i: model_ for i in range(len(test.teams))}, bonus,
-                             test.today)
+    rows, share = [], float(train.model.open_to_all.mean())
+    # the shipped rule first: the full model, which hands a catalog with fewer than OPEN_SHARE_FLOOR times the fitting
+    # catalog's share of open offers to the shared need; then each candidate model always ranking
+    candidates = [("shipped: full team model, shared need where access does not carry", "full", share),
+                  *((f"{name} team model, always", name, None) for name in FEATURE_SETS)]
+    bonuses = {}
+    for label, name, open_share in candidates:
+        if name not in bonuses:
+            _, nd, op = leave_one_out(train.model, train.teams, train.grades, strategy, data, everyone_,
+                                      FEATURE_SETS[name], train.today)
+            bonuses[name] = cross_validated(nd, op, np.ones(len(train.teams), dtype=bool))
+        model_ = fitted(data, everyone_, FEATURE_SETS[name], open_share)
+        lists = ranked_lists(test.model, test.teams, strategy, {i: model_ for i in range(len(test.teams))},
+                             bonuses[name], test.today)
         s, s_teams, _ = evaluate(test.model, test.teams, test.grades, lists)
         ratio, diff, se = paired(s_teams, b_teams)
-        rows.append([f"{name} team model ({strategy})", str(bonus), s[0], s[-1], ratio, f"{diff:+.3f} ± {se:.3f}"])
+        carries = relevance.access_carries(float(test.model.open_to_all.mean()), open_share, OPEN_SHARE_FLOOR)
+        rows.append([f"{label} ({strategy})" + ("" if carries else ": shared need"), str(bonuses[name]), s[0],
+                     s[-1], ratio, f"{diff:+.3f} ± {se:.3f}"])
     rows.append(["joined-query baseline", "–", b[0], b[-1], 1.0, "–"])
     return rows
 
@@ -303,9 +313,16 @@ def team_sets(offers, model, teams, grades) -> tuple[list[tuple[TeamSet, TeamSet
 
 def across_report(offers, model, teams, grades) -> str:
     pairs, notes = team_sets(offers, model, teams, grades)
+    shares = {"bundled": float(model.open_to_all.mean())}
+    if len(pairs) > 1:
+        shares["real"] = float(pairs[1][1].model.open_to_all.mean())
     return "\n".join(["Held out across team collections: each team model fitted on the first collection's teams "
                       "(and its catalog), measured on the second's; the joined-query baseline on the same teams. "
-                      f"Strategy '{DEFAULT_AGGREGATION}', C = {C}.", "", across_table(pairs), "", *notes])
+                      f"Strategy '{DEFAULT_AGGREGATION}', C = {C}.",
+                      "", "Offers open to all roles: " + ", ".join(f"{k} catalog {v:.1%}" for k, v in shares.items())
+                      + f". The shipped rule ranks by the team model where the catalog has at least {OPEN_SHARE_FLOOR}"
+                      " times the fitting catalog's share, else by the shared need (all members' titles and needs "
+                      "as one query, = the joined-query baseline).", "", across_table(pairs), "", *notes])
 
 
 def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
@@ -322,6 +339,11 @@ def pool_systems(bundled: TeamSet, real: TeamSet, strategy: str = DEFAULT_AGGREG
     """Each system's top K on real's teams, by name (the names never leave this function's caller)."""
     data = team_data(bundled.model, bundled.teams, bundled.grades, strategy, bundled.today)
     systems = {"joined-query baseline": {t["id"]: joined_query(real.model, t, real.today) for t in real.teams}}
+    share = float(bundled.model.open_to_all.mean())
+    shipped = fitted(data, range(len(bundled.teams)), open_share=share)
+    for bonus in OPEN_BONUSES:  # the shipped rule (on a catalog like the real one: the shared need's list)
+        systems[f"shipped rule, bonus {bonus}"] = ranked_lists(
+            real.model, real.teams, strategy, {i: shipped for i in range(len(real.teams))}, bonus, real.today)
     for name, features in FEATURE_SETS.items():
         model_ = fitted(data, range(len(bundled.teams)), features)
         for bonus in OPEN_BONUSES:
@@ -369,7 +391,9 @@ def write_model(model, teams, grades) -> None:
     out = {"features": list(relevance.FEATURES), "C": C, "fitted_on": {
         "teams": len(teams), "members": sum(len(t["members"]) for t in teams),
         "judgments": sum(len(g) for g in grades.values()), "catalog": CATALOG.name},
-        "strategies": {s: fitted(team_data(model, teams, grades, s), everyone_).to_dict()
+        "open_share": round(float(model.open_to_all.mean()), 6),
+        "strategies": {s: fitted(team_data(model, teams, grades, s), everyone_,
+                                 open_share=round(float(model.open_to_all.mean()), 6)).to_dict()
                        for s in AGGREGATIONS if s not in relevance.FITTED_AS}}
     relevance.MODEL_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {relevance.MODEL_FILE}")
