@@ -6,6 +6,8 @@ top 5 that every member's role may attend. Prints tables and writes benchmarks/r
     python benchmarks/teams.py --fit    # refit the shipped team relevance model (matcher/teams/team_relevance.json)
                                         # on every labeled team, one per strategy, and stop
     python benchmarks/teams.py --across # only the held-out check across team collections (results_teams_across.md)
+    python benchmarks/teams.py --pool DIR  # pool the real teams' unjudged top 10s for blind judging: DIR/pool_real.jsonl
+    python benchmarks/teams.py --add-judged FILE  # add the blind judge's grades of a pool to the real team judgments
 
 Leave-one-team-out: the relevance model is refitted without the held-out team; the open bonus is chosen on the
 other teams' held-out lists (their models saw this team, so the bonus choice is not nested). The newest round of
@@ -17,6 +19,7 @@ collection's teams against their catalog, each direction, beside the joined-quer
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 from collections import defaultdict
@@ -38,6 +41,7 @@ from matcher.ranking import (RELEVANT, blend, ndcg_at_k, score, select, standard
                              weights_for)
 from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TeamRelevance, may_attend,  # noqa: E402
                            recommend_group, relevance, shared_need, team_signals)
+from matcher.teams._recommend import OPEN_SHARE_FLOOR  # noqa: E402
 from matcher.text import QueryCache  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"
@@ -193,14 +197,15 @@ def team_data(model, teams, grades, strategy, today: date = TODAY):
 FEATURE_SETS = {"full": relevance.FEATURES, "reduced": ("topic", "members", "attend_share", "everyone")}
 
 
-def fitted(rows, chosen, features=relevance.FEATURES) -> TeamRelevance:
-    """The team relevance model fitted on the rows of the chosen teams, reading only `features`."""
+def fitted(rows, chosen, features=relevance.FEATURES, open_share: float | None = None) -> TeamRelevance:
+    """The team relevance model fitted on the rows of the chosen teams, reading only `features`; open_share: of
+    the fitting catalog's offers open to all roles (None: the model never hands a catalog to the shared need)."""
     columns = [relevance.FEATURES.index(f) for f in features]
     part = relevance.fit(np.vstack([rows[i][0][:, columns] for i in chosen]),
                          np.concatenate([rows[i][1] for i in chosen]), C)
     coefficients = np.zeros((len(relevance.THRESHOLDS), len(relevance.FEATURES)))
     coefficients[:, columns] = part.coefficients
-    return TeamRelevance(coefficients, part.intercepts)
+    return TeamRelevance(coefficients, part.intercepts, open_share)
 
 
 def ranked_lists(model, teams, strategy, relevance: dict, bonus, today: date = TODAY) -> dict[str, list[str]]:
@@ -252,17 +257,25 @@ def across(train: TeamSet, test: TeamSet, strategy: str = DEFAULT_AGGREGATION) -
     everyone_ = range(len(train.teams))
     base_lists = {t["id"]: joined_query(test.model, t, test.today) for t in test.teams}
     b, b_teams, b_open = evaluate(test.model, test.teams, test.grades, base_lists)
-    rows = []
-    for name, features in FEATURE_SETS.items():
-        _, nd, op = leave_one_out(train.model, train.teams, train.grades, strategy, data, everyone_, features,
-                                  train.today)
-        bonus = cross_validated(nd, op, np.ones(len(train.teams), dtype=bool))
-        model_ = fitted(data, everyone_, features)
-        lists = ranked_lists(test.model, test.teams, strategy, {i: model_ for i in range(len(test.teams))}, bonus,
-                             test.today)
+    rows, share = [], float(train.model.open_to_all.mean())
+    # the shipped rule first: the full model, which hands a catalog with fewer than OPEN_SHARE_FLOOR times the fitting
+    # catalog's share of open offers to the shared need; then each candidate model always ranking
+    candidates = [("shipped: full team model, shared need where access does not carry", "full", share),
+                  *((f"{name} team model, always", name, None) for name in FEATURE_SETS)]
+    bonuses = {}
+    for label, name, open_share in candidates:
+        if name not in bonuses:
+            _, nd, op = leave_one_out(train.model, train.teams, train.grades, strategy, data, everyone_,
+                                      FEATURE_SETS[name], train.today)
+            bonuses[name] = cross_validated(nd, op, np.ones(len(train.teams), dtype=bool))
+        model_ = fitted(data, everyone_, FEATURE_SETS[name], open_share)
+        lists = ranked_lists(test.model, test.teams, strategy, {i: model_ for i in range(len(test.teams))},
+                             bonuses[name], test.today)
         s, s_teams, _ = evaluate(test.model, test.teams, test.grades, lists)
         ratio, diff, se = paired(s_teams, b_teams)
-        rows.append([f"{name} team model ({strategy})", str(bonus), s[0], s[-1], ratio, f"{diff:+.3f} ± {se:.3f}"])
+        carries = relevance.access_carries(float(test.model.open_to_all.mean()), open_share, OPEN_SHARE_FLOOR)
+        rows.append([f"{label} ({strategy})" + ("" if carries else ": shared need"), str(bonuses[name]), s[0],
+                     s[-1], ratio, f"{diff:+.3f} ± {se:.3f}"])
     rows.append(["joined-query baseline", "–", b[0], b[-1], 1.0, "–"])
     return rows
 
@@ -300,9 +313,16 @@ def team_sets(offers, model, teams, grades) -> tuple[list[tuple[TeamSet, TeamSet
 
 def across_report(offers, model, teams, grades) -> str:
     pairs, notes = team_sets(offers, model, teams, grades)
+    shares = {"bundled": float(model.open_to_all.mean())}
+    if len(pairs) > 1:
+        shares["real"] = float(pairs[1][1].model.open_to_all.mean())
     return "\n".join(["Held out across team collections: each team model fitted on the first collection's teams "
                       "(and its catalog), measured on the second's; the joined-query baseline on the same teams. "
-                      f"Strategy '{DEFAULT_AGGREGATION}', C = {C}.", "", across_table(pairs), "", *notes])
+                      f"Strategy '{DEFAULT_AGGREGATION}', C = {C}.",
+                      "", "Offers open to all roles: " + ", ".join(f"{k} catalog {v:.1%}" for k, v in shares.items())
+                      + f". The shipped rule ranks by the team model where the catalog has at least {OPEN_SHARE_FLOOR}"
+                      " times the fitting catalog's share, else by the shared need (all members' titles and needs "
+                      "as one query, = the joined-query baseline).", "", across_table(pairs), "", *notes])
 
 
 def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
@@ -311,20 +331,92 @@ def cross_validated(ndcg: dict, opened: dict, train: np.ndarray) -> float:
     return max(allowed, key=lambda b: (ndcg[b][train].mean(), -b))
 
 
+# Pooling for blind judging (as benchmarks/pool.py does for single profiles): the top 10 of every team system, as
+# fitted on the bundled teams, on the real teams; the pairs not yet judged go shuffled and without system names to a
+# judge who never sees system output. Every open bonus is pooled, so the list of whichever bonus is chosen is in.
+
+def pool_systems(bundled: TeamSet, real: TeamSet, strategy: str = DEFAULT_AGGREGATION) -> dict[str, dict]:
+    """Each system's top K on real's teams, by name (the names never leave this function's caller)."""
+    data = team_data(bundled.model, bundled.teams, bundled.grades, strategy, bundled.today)
+    systems = {"joined-query baseline": {t["id"]: joined_query(real.model, t, real.today) for t in real.teams}}
+    share = float(bundled.model.open_to_all.mean())
+    shipped = fitted(data, range(len(bundled.teams)), open_share=share)
+    for bonus in OPEN_BONUSES:  # the shipped rule (on a catalog like the real one: the shared need's list)
+        systems[f"shipped rule, bonus {bonus}"] = ranked_lists(
+            real.model, real.teams, strategy, {i: shipped for i in range(len(real.teams))}, bonus, real.today)
+    for name, features in FEATURE_SETS.items():
+        model_ = fitted(data, range(len(bundled.teams)), features)
+        for bonus in OPEN_BONUSES:
+            systems[f"{name} team model, bonus {bonus}"] = ranked_lists(
+                real.model, real.teams, strategy, {i: model_ for i in range(len(real.teams))}, bonus, real.today)
+    return systems
+
+
+def write_pool(systems: dict[str, dict], grades: dict, out: Path, seed: int = 0) -> int:
+    """Write the unjudged (team_id, offer_id) pairs of the systems' lists to out, shuffled by seed; their count."""
+    pairs = sorted({(team, offer) for lists in systems.values() for team, ranked in lists.items()
+                    for offer in ranked[:K] if offer not in grades.get(team, {})})
+    random.Random(seed).shuffle(pairs)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps({"team_id": t, "offer_id": o}) + "\n" for t, o in pairs), encoding="utf-8")
+    return len(pairs)
+
+
+def pool(offers, model, teams, grades, folder: Path) -> None:
+    pairs, _ = team_sets(offers, model, teams, grades)
+    bundled, real = next((a, b) for a, b in pairs if b.name == "real")
+    systems = pool_systems(bundled, real)
+    n = write_pool(systems, real.grades, folder / "pool_real.jsonl")
+    print(f"real teams: {n} unjudged pairs from {len(systems)} systems' top {K} -> {folder / 'pool_real.jsonl'}")
+
+
+def add_judged(path: Path, judgments: Path = REAL_JUDGMENTS) -> None:
+    """Append a blind judge's grades (grade 0 included, so a pair is never pooled twice) with "source": "pooled";
+    rows already there are kept as they are, and a pair judged before is refused."""
+    judged = {(j["team_id"], j["offer_id"]) for j in map(json.loads, judgments.read_text(encoding="utf-8").splitlines())}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    again = [(r["team_id"], r["offer_id"]) for r in rows if (r["team_id"], r["offer_id"]) in judged]
+    if again or len({(r["team_id"], r["offer_id"]) for r in rows}) < len(rows):
+        raise SystemExit(f"{path}: pairs judged before or twice, nothing added: {again[:5]}")
+    with judgments.open("a", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({"team_id": r["team_id"], "offer_id": r["offer_id"], "grade": int(r["grade"]),
+                                "source": "pooled"}) + "\n")
+    print(f"added {len(rows)} pooled judgments to {judgments}")
+
+
 def write_model(model, teams, grades) -> None:
     """Fit the shipped team relevance model on every labeled team, one per aggregation strategy."""
     everyone_ = range(len(teams))
     out = {"features": list(relevance.FEATURES), "C": C, "fitted_on": {
         "teams": len(teams), "members": sum(len(t["members"]) for t in teams),
         "judgments": sum(len(g) for g in grades.values()), "catalog": CATALOG.name},
-        "strategies": {s: fitted(team_data(model, teams, grades, s), everyone_).to_dict()
+        "open_share": round(float(model.open_to_all.mean()), 6),
+        "strategies": {s: fitted(team_data(model, teams, grades, s), everyone_,
+                                 open_share=round(float(model.open_to_all.mean()), 6)).to_dict()
                        for s in AGGREGATIONS if s not in relevance.FITTED_AS}}
     relevance.MODEL_FILE.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {relevance.MODEL_FILE}")
 
 
+def held_out_first() -> list[str]:
+    """The shipped rule's rows of results_teams_across.md (held out across collections), to lead this report:
+    the tables below are leave-one-team-out within the bundled teams, one catalog and one set of judges."""
+    across_file = HERE / "results_teams_across.md"
+    if not across_file.exists():
+        return []
+    table = [line for line in across_file.read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+    rows = [line for line in table[2:] if "| shipped" in line or "| joined-query baseline |" in line]
+    return ["Held out across collections (the shipped rule, from `results_teams_across.md`, written by "
+            "`teams.py --across`; fitted on the first collection, measured on the second):", "", *table[:2], *rows,
+            "", "Within the bundled teams (leave-one-team-out, one catalog, one set of judges):", ""]
+
+
 def main() -> None:
     started = time.time()
+    if "--add-judged" in sys.argv:  # before any model is fitted: it only appends rows
+        add_judged(Path(sys.argv[sys.argv.index("--add-judged") + 1]))
+        return
     offers, _ = read_catalog(CATALOG)
     # members' embeddings depend only on their needs: each is encoded once for every fold, bonus and strategy
     model = fit_model(offers)
@@ -334,6 +426,9 @@ def main() -> None:
     earlier = rounds < rounds.max()  # the newest round is held out for the "newest teams" column
     if "--fit" in sys.argv:
         write_model(model, teams, grades)
+        return
+    if "--pool" in sys.argv:
+        pool(offers, model, teams, grades, Path(sys.argv[sys.argv.index("--pool") + 1]))
         return
     if "--across" in sys.argv:
         write_results("results_teams_across.md", "Team models held out across collections", "teams.py --across",
@@ -401,7 +496,7 @@ def main() -> None:
               fallback,
               "Member grades: the team's grade where the member's role may attend the offer, else 0.",
               f"Run took {time.time() - started:.0f} s."]
-    write_results("results_teams.md", "Team benchmark", "teams.py", "\n".join(lines))
+    write_results("results_teams.md", "Team benchmark", "teams.py", "\n".join(held_out_first() + lines))
 
 
 if __name__ == "__main__":

@@ -248,3 +248,56 @@ def test_a_member_with_two_roles_may_attend_offers_for_either():
     assert list(may_attend(targets, open_, ("leitung", "politik"))) == [True, True, False, True]
     assert list(may_attend(targets, open_, "politik")) == [False, True, False, True]
     assert list(may_attend(targets, open_, ())) == [True, True, True, True]
+
+
+# Issue 25: access features carry only to catalogs with about as many offers open to all as the fitting one.
+
+def test_access_carries_unless_the_catalog_has_under_the_floor_times_the_fitted_open_share():
+    from matcher.teams._relevance import access_carries
+    bundled, real = 31 / 350, 7 / 169  # 0.0886 and 0.0414 of the offers open to all roles
+    # floor 0.5: the line lies at 0.5 x 31/350 = 0.0443
+    assert not access_carries(real, bundled, 0.5)  # 0.0414 < 0.0443
+    assert access_carries(0.05, bundled, 0.5)  # 0.05 >= 0.0443
+    assert access_carries(0.5 * bundled, bundled, 0.5)  # on the line: carries
+    assert access_carries(bundled, real, 0.5)  # more open offers than at fitting: carries
+    assert access_carries(0.0, None, 0.5)  # fitting catalog unknown: never switch
+    assert access_carries(0.0, 0.0, 0.5)
+
+
+def test_a_catalog_with_far_fewer_open_offers_than_at_fitting_is_ranked_by_the_shared_need(tiny_model):
+    from matcher.ranking import blend, score, select, standardise_signals, weights_for
+    from matcher.ranking._blend import calibrated
+    from matcher.teams import shared_need
+    members = [parse_profile(m) for m in TEAM]
+    assert tiny_model.open_to_all.mean() == pytest.approx(1 / 14)  # one offer of 14 open to all roles
+    access = by_hand(topic=1.0, everyone=5.0)
+
+    def result(open_share):
+        fitted_ = TeamRelevance(access.coefficients, access.intercepts, open_share)
+        return recommend_group(tiny_model, members, 8, today=TODAY, relevance=fitted_).recommendations
+    # fitted where 20 % were open: 1/14 = 0.071 < 0.5 x 0.2 = 0.1, so the shared need ranks, as one person's query
+    weights = weights_for(tiny_model)
+    mask = np.ones(len(tiny_model.offers), dtype=bool)
+    for m in members:
+        mask &= tiny_model.eligible(m.region, TODAY.toordinal())
+    shared = blend(standardise_signals(score(tiny_model, [shared_need(members)])[0].raw, mask), weights)
+    expected = [tiny_model.offer_ids[i] for i in select(tiny_model.offer_index, shared, mask, 8, weights)]
+    by_need = result(0.2)
+    assert [r.offer_id for r in by_need] == expected
+    assert [r.score for r in by_need] == [round(float(calibrated(shared[tiny_model.index[o]], weights)), 4)
+                                          for o in expected]
+    # fitted where 10 % were open: 0.071 >= 0.05, the team model ranks as if the share were unknown
+    assert [r.offer_id for r in result(0.1)] == [r.offer_id for r in result(None)]
+    assert result(None)[0].offer_id == "t07"  # the one offer open to all leads under access=5
+
+
+def test_the_team_model_keeps_its_fitting_catalogs_open_share_through_a_file():
+    model = TeamRelevance(np.zeros((3, len(FEATURES))), np.array([0.0, -1.0, -2.0]), 0.0886)
+    assert TeamRelevance.from_dict(json.loads(json.dumps(model.to_dict()))).open_share == 0.0886
+    old = {k: v for k, v in model.to_dict().items() if k != "open_share"}  # a file written before issue 25
+    assert TeamRelevance.from_dict(old).open_share is None
+
+
+def test_the_shipped_model_knows_the_bundled_catalogs_open_share(bundled_model):
+    for strategy in AGGREGATIONS:
+        assert shipped(strategy).open_share == pytest.approx(bundled_model.open_to_all.mean(), abs=1e-6)
