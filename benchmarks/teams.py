@@ -39,9 +39,8 @@ from matcher.io import read_catalog  # noqa: E402
 from matcher.model import MatchModel, fit_model  # noqa: E402
 from matcher.ranking import (RELEVANT, blend, ndcg_at_k, score, select, standardise_signals, top_k,  # noqa: E402
                              weights_for)
-from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, TeamRelevance, may_attend,  # noqa: E402
+from matcher.teams import (AGGREGATIONS, DEFAULT_AGGREGATION, OPEN_SHARE_FLOOR, TeamRelevance, may_attend,  # noqa: E402
                            recommend_group, relevance, shared_need, team_signals)
-from matcher.teams._recommend import OPEN_SHARE_FLOOR  # noqa: E402
 from matcher.text import QueryCache  # noqa: E402
 
 TEAMS = HERE / "data" / "teams.jsonl"

@@ -4,8 +4,8 @@
 
 plus the metrics and the pairwise fit of the blend's weights on graded judgments.
 """
-from ._blend import (POOL_FACTOR, blend, diversify, field_fit, format_fit, near_duplicates, role_fit, select,
-                     spread_of, standardise, standardise_by, standardise_signals, top_k)
+from ._blend import (POOL_FACTOR, blend, calibrated, diversify, field_fit, format_fit, near_duplicates, role_fit,
+                     select, spread_of, standardise, standardise_by, standardise_signals, top_k)
 from ._candidates import DEFAULT_FIRST_STAGE, AtPositions, FirstStage, score_candidates
 from ._explain import MAX_REASONS, MIN_REASONS, Reason, explain, matched_terms, render
 from ._recommend import CachedRecommender, Recommendation, Result, rank, recommend, recommend_many
@@ -16,7 +16,8 @@ from ._tuning import (RELEVANT, calibrate, fit_pairwise, fit_weights, ndcg_at_k,
 __all__ = [
     "AtPositions", "CachedRecommender", "DEFAULT_FIRST_STAGE", "FirstStage", "Interpretation", "MAX_REASONS",
     "MIN_REASONS", "POOL_FACTOR", "PersonSignals", "RELEVANT", "Reason", "Recommendation", "Result", "blend",
-    "calibrate", "diversify", "explain", "field_fit", "fit_pairwise", "fit_weights", "format_fit", "interpret_many",
+    "calibrate", "calibrated", "diversify", "explain", "field_fit", "fit_pairwise", "fit_weights", "format_fit",
+    "interpret_many",
     "matched_terms", "ndcg_at_k", "near_duplicates", "profile_pairs", "rank", "recall_at_k", "reciprocal_rank",
     "recommend", "recommend_many", "render", "role_fit", "score", "score_candidates", "select", "spread_of",
     "standardise", "standardise_by", "standardise_signals", "top_k", "weights_for",

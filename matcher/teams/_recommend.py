@@ -10,9 +10,8 @@ import numpy as np
 
 from ..core import ROLES, ArgumentError, Offer, Problem, Profile, check_top_k, limits, unknown_code_message
 from ..model import MatchModel, Weights
-from ..ranking import (POOL_FACTOR, Interpretation, PersonSignals, Reason, blend, explain, score, select, standardise,
-                       standardise_signals, weights_for)
-from ..ranking._blend import calibrated  # the single-person score, for teams ranked by their shared need
+from ..ranking import (POOL_FACTOR, Interpretation, PersonSignals, Reason, blend, calibrated, explain, score, select,
+                       standardise, standardise_signals, weights_for)
 from . import _relevance as team_relevance
 from ._relevance import TeamRelevance
 
