@@ -113,6 +113,6 @@ def one_blas_thread() -> None:
     """Run BLAS on one thread in this process (the CLI, the service and each Spark worker call it). The engine's
     products are matrix-vector products, a request at a time: OpenBLAS's threads bring little there, and where two
     requests, the encoder or other processes share the cores they wait on each other (100,000 offers on a busy
-    machine: p50 84 ms per request with them, 34 ms without). The encoder has threads of its own, not BLAS's."""
+    machine: p50 84 ms per request with them, 37 ms without). The encoder has threads of its own, not BLAS's."""
     from threadpoolctl import threadpool_limits
     threadpool_limits(1, user_api="blas")

@@ -248,16 +248,15 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     interpretations, utilities, attend = team.interpretations, team.utilities, team.attend
     index = model.offer_index
     relevance = relevance or team_relevance.shipped(aggregation)
-    probabilities = relevance.probabilities(team.features)
-    gain = team_relevance.expected_gain(probabilities)
-    useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
-    chances = probabilities[team_relevance.CLEARLY_USEFUL]
     if not team_relevance.access_carries(float(model.open_to_all.mean()), relevance.open_share, OPEN_SHARE_FLOOR):
         shared = blend(team.standardised[-1], weights)  # the shared need as one person's query, under the team's rules
         chosen, chances = select(index, shared, team.mask, top_k, weights, diversified), calibrated(shared, weights)
     else:
-        chosen = ranked_by_gain(model, team, gain, probabilities, useful, top_k, aggregation, open_bonus, weights,
-                                diversified)
+        probabilities = relevance.probabilities(team.features)
+        useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
+        chosen = ranked_by_gain(model, team, team_relevance.expected_gain(probabilities), probabilities, useful, top_k,
+                                aggregation, open_bonus, weights, diversified)
+        chances = probabilities[team_relevance.CLEARLY_USEFUL]
     ids = member_ids(members)
     typical = utilities[:, team.mask].mean(axis=1)  # each member's utility of their average offer
     recs = []
