@@ -46,8 +46,9 @@ def timed(cmd: list[str], **kwargs) -> tuple[float, float, str]:
     proc = subprocess.run(["/usr/bin/time", "-v", *map(str, cmd)], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, **kwargs)
     seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd} failed:\n{proc.stderr[-2000:]}")
+    if proc.returncode != 0:  # the Python errors (a Spark worker's among Java's lines), then the end of stderr
+        errors = [line for line in proc.stderr.splitlines() if re.match(r"[\w.]+(Error|Exception)\b", line)]
+        raise RuntimeError(f"{cmd} failed:\n" + "\n".join(errors[:20]) + f"\n...\n{proc.stderr[-2000:]}")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1)) / 1024
     return seconds, rss, proc.stdout
 
@@ -62,8 +63,8 @@ def in_process(model_dir: Path, profiles: Path, n: int) -> dict:
     code = f"""
 import json, sys, time
 from dataclasses import replace
-sys.path.append({str(HERE)!r})  # last: benchmarks/http.py must not shadow the standard library's http
-import standin
+sys.path.append({str(ROOT)!r})
+from benchmarks import standin  # noqa: F401 (the models' encoder, pickled as benchmarks.standin)
 from matcher import load, limits, parse_profile, recommend
 from matcher.ranking import DEFAULT_FIRST_STAGE
 limits.one_blas_thread()  # as the service and the CLI run

@@ -51,8 +51,10 @@ def train(catalog: str, model_dir: str) -> None:
 if __name__ == "__main__":
     # this folder last, not first: its http.py must not shadow the standard library's (usearch imports urllib)
     here = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here] + [str(here)]
-    import standin  # pickled by module name, so `standin.py score` finds the class again when it loads the model
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here] + [str(here.parent)]
+    # pickled by its module's name, benchmarks.standin: `standin.py score` and Spark's Python workers (PYTHONPATH:
+    # the project folder) find the class again when they load the model
+    from benchmarks import standin
 
     from matcher.cli import main
     if sys.argv[1] == "train":
