@@ -19,7 +19,7 @@ class VectorIndex:
     """An HNSW graph over l2-normalised vectors, for inner-product search; positions 0..n-1 are its keys.
 
     Built on one thread, so that the same vectors give the same graph byte for byte (a full and an incremental train
-    agree); pickled as the bytes usearch writes, and a model loaded memory-mapped reads the graph in place.
+    agree); kept and pickled as the bytes usearch writes, which a model loaded memory-mapped reads in place.
     """
 
     def __init__(self, vectors: np.ndarray):
@@ -27,7 +27,8 @@ class VectorIndex:
         self._index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16", connectivity=CONNECTIVITY,
                             expansion_add=EXPANSION_ADD, expansion_search=EXPANSION_SEARCH)
         self._index.add(np.arange(len(vectors)), np.asarray(vectors, dtype=np.float32), threads=1)
-        self._blob = None
+        # kept as the bytes it is saved as, read in place: train never holds the graph twice (1,000,000 offers: 1 GB)
+        self.__setstate__({"blob": np.frombuffer(self._index.save(), dtype=np.uint8)})
 
     def __len__(self) -> int:
         return len(self._index)
@@ -38,8 +39,6 @@ class VectorIndex:
         return np.asarray(found.keys, dtype=np.int64), 1.0 - np.asarray(found.distances, dtype=np.float64)
 
     def __getstate__(self):
-        if self._blob is None:
-            self._blob = np.frombuffer(self._index.save(), dtype=np.uint8)  # usearch's bytearray, not a copy of it
         return {"blob": self._blob}
 
     def __setstate__(self, state):

@@ -2,6 +2,7 @@
 a catalog."""
 from __future__ import annotations
 
+import io
 import pickle
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields as dataclass_fields, replace
@@ -75,13 +76,18 @@ OFFER_COLUMNS = tuple(f.name for f in dataclass_fields(Offer))
 KEPT_VIEWS = ("word_columns", "regions", "expiry_ordinals", "role_targets", "open_to_all", "field_matrix", "formats")
 
 
-def pack_offers(offers: tuple[Offer, ...]) -> bytes:
-    """The offers as one pickle of their columns: joblib unpickles objects in Python, 100,000 offers in 4 s; this
-    loads in a tenth of that."""
-    return pickle.dumps({name: [getattr(o, name) for o in offers] for name in OFFER_COLUMNS}, protocol=5)
+def pack_offers(offers: tuple[Offer, ...]) -> np.ndarray:
+    """The offers as one pickle of their columns, as bytes in an array: joblib unpickles objects in Python, 100,000
+    offers in 4 s; this loads in a tenth of that, read where the loaded model maps it. Pickled without a memo (every
+    value is a plain string, number, date or tuple, written once): half the time and no second copy at its peak."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump({name: [getattr(o, name) for o in offers] for name in OFFER_COLUMNS})
+    return np.frombuffer(buffer.getbuffer(), dtype=np.uint8)
 
 
-def unpack_offers(packed: bytes) -> tuple[Offer, ...]:
+def unpack_offers(packed: bytes | np.ndarray) -> tuple[Offer, ...]:
     columns = pickle.loads(packed)
     offers = []
     for values in zip(*(columns[name] for name in OFFER_COLUMNS)):
@@ -127,7 +133,7 @@ class MatchModel:
 
     def __setstate__(self, state: dict) -> None:
         offers = state["offers"]
-        self.__dict__.update(state, offers=unpack_offers(offers) if isinstance(offers, bytes) else offers)
+        self.__dict__.update(state, offers=offers if isinstance(offers, tuple) else unpack_offers(offers))
 
     def but(self, **changes) -> "MatchModel":
         """This model with some of encoder, weights, feedback or card changed, and the views cached on it kept (they

@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from ..core import Offer, label, taxonomy
 from ..model import MatchModel
@@ -119,18 +120,29 @@ def matched_terms(model: MatchModel, need_terms: Mapping[str, str], offer_index:
     In German, nouns carry the topic and are capitalised; when the person writes in mixed case, only
     capitalised words are shown, so that "neuen" or "kriege" never pose as the topic.
     """
-    vocab, idf = model.vectorizer.words_.vocabulary_, model.vectorizer.words_.idf_
     row = model.word_matrix  # the offer's stems are the columns of its row (every stem of an offer is in vocab)
     offer_stems = set(row.indices[row.indptr[offer_index]:row.indptr[offer_index + 1]].tolist())
-    nouns_only = needs != needs.lower()
     hits = {}
-    for stem_, word in need_terms.items():
-        if stem_ in vocab and vocab[stem_] in offer_stems and idf[vocab[stem_]] >= MIN_TERM_IDF:
-            shown = original_form(needs, word)
-            if shown[:1].isupper() or not nouns_only:
-                hits.setdefault(shown, idf[vocab[stem_]])
+    for column, shown, idf in _quotable(model.vectorizer.words_, tuple(need_terms.items()), needs):
+        if column in offer_stems:
+            hits.setdefault(shown, idf)
     ranked = sorted(hits, key=lambda w: (-hits[w], w))
     return tuple(ranked[:MAX_TERMS])
+
+
+@lru_cache(maxsize=256)  # one person's reasons ask for the same needs once per offer shown
+def _quotable(words_vectorizer, need_terms: tuple[tuple[str, str], ...], needs: str) -> tuple[tuple[int, str, float]]:
+    """(column, the word as written, idf) of each need stem that may be quoted, in need_terms' order."""
+    vocab, idf = words_vectorizer.vocabulary_, words_vectorizer.idf_
+    nouns_only = needs != needs.lower()
+    out = []
+    for stem_, word in need_terms:
+        column = vocab.get(stem_)
+        if column is not None and idf[column] >= MIN_TERM_IDF:
+            shown = original_form(needs, word)
+            if shown[:1].isupper() or not nouns_only:
+                out.append((column, shown, idf[column]))
+    return tuple(out)
 
 
 def original_form(text: str, word: str) -> str:
