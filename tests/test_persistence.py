@@ -234,6 +234,19 @@ def test_each_offer_embedding_is_kept_once_and_a_retrain_reuses_it(tmp_path, tin
     assert fit_model(offers, encodings=known).card["encoding"] == {"encoded": 0, "reused": TINY_OFFERS}
 
 
+def test_offers_encoded_a_chunk_at_a_time_equal_one_batch_and_count_the_same(monkeypatch, tiny_model):
+    import matcher.model._model as model_module
+    offers, _ = read_catalog(TINY_CATALOG)
+    known = {k: v for i, (k, v) in enumerate(tiny_model.encodings.items()) if i % 2}  # half of them reused
+    whole = fit_model(offers, encodings=known)
+    monkeypatch.setattr(model_module, "ENCODE_CHUNK", 3)  # several chunks, the last one short
+    chunked = fit_model(offers, encodings=known)
+    assert np.array_equal(chunked.embeddings, whole.embeddings)
+    assert chunked.card["encoding"] == whole.card["encoding"]
+    assert sorted(chunked.encodings) == sorted(whole.encodings)
+    assert all(np.array_equal(chunked.encodings[k], whole.encodings[k]) for k in whole.encodings)
+
+
 def test_a_model_whose_embeddings_file_is_damaged_or_foreign_is_refused(tmp_path, tiny_model):
     target = save(tiny_model, tmp_path / "m")
     np.save(target / "embeddings.npy", np.zeros((TINY_OFFERS - 1, 4), dtype=np.float32))

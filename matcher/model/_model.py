@@ -272,6 +272,24 @@ def field_examples(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, FIELD_EXAMPLES, replace=False))
 
 
+ENCODE_CHUNK = 8_192  # offers whose passages are built and encoded at a time
+
+
+def encode_offers(encoder: ReusingEncoder, offers: list[Offer]) -> np.ndarray:
+    """The offers' embeddings in one array, filled a chunk at a time: the passages' texts are never all held at once
+    (1,000,000 offers: 1 GB), nor the encoder's rows beside the array."""
+    out = None
+    for start in range(0, len(offers), ENCODE_CHUNK):
+        passages = [o.passage for o in offers[start:start + ENCODE_CHUNK]]
+        if out is None:  # the first chunk tells the width
+            rows = encoder.encode_passages(passages)
+            out = np.empty((len(offers), rows.shape[1]), dtype=np.float32)
+            out[:len(rows)] = rows
+        else:
+            encoder.encode_passages(passages, out=out[start:start + len(passages)])
+    return out
+
+
 def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENCODER,
               role_classifier: RoleClassifier | None = None, weights: Weights = DEFAULT_WEIGHTS,
               encodings: dict | None = None) -> MatchModel:
@@ -293,7 +311,7 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     except ValueError as exc:  # scikit-learn: "empty vocabulary"
         raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
                                          f"({exc})", "empty_vocabulary")]) from None
-    embeddings = encoder.encode_passages([o.passage for o in offers]) if encoder is not None else None
+    embeddings = encode_offers(encoder, offers) if encoder is not None else None
     encoding = {"encoded": encoder.encoded, "reused": encoder.reused} if encoder is not None else None  # offers
 
     # Field classifier: offers plus each field's synonyms as short labeled examples. The passages name their

@@ -159,7 +159,7 @@ class ReusingEncoder:
         self.used: dict[str, np.ndarray] = {}
         self.encoded = self.reused = 0
 
-    def _encode(self, texts: list[str], kind: str, encode) -> np.ndarray:
+    def _encode(self, texts: list[str], kind: str, encode, out: np.ndarray | None = None) -> np.ndarray:
         keys = [content_key(self.name, kind, t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts) if k not in self.known and k not in self.used}
         encoded = np.asarray(encode(list(missing.values())), dtype=np.float32) if missing else None
@@ -168,10 +168,14 @@ class ReusingEncoder:
             self.reused += len(set(keys)) - len(missing)
         if not keys:
             return encode([])
-        if len(missing) == len(keys):  # every text new and distinct (a first train): the encoder's rows, no copy
+        fresh = dict(zip(missing, encoded)) if missing else {}
+        if out is not None:  # rows of the caller's array
+            for i, k in enumerate(keys):
+                out[i] = fresh[k] if k in fresh else self.used.get(k, self.known.get(k))
+            rows = out
+        elif len(missing) == len(keys):  # every text new and distinct (a first train): the encoder's rows, no copy
             rows = encoded
         else:
-            fresh = dict(zip(missing, encoded)) if missing else {}
             rows = np.array([fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys],
                             dtype=np.float32)
         self.used.update(zip(keys, rows))  # views of the rows returned: each embedding is held once
@@ -180,5 +184,6 @@ class ReusingEncoder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query", self.encoder.encode_queries)
 
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._encode(texts, "passage", self.encoder.encode_passages)
+    def encode_passages(self, texts: list[str], out: np.ndarray | None = None) -> np.ndarray:
+        """The passages' rows; given `out` (rows of a larger array), written into it, which `used` then refers to."""
+        return self._encode(texts, "passage", self.encoder.encode_passages, out)
