@@ -55,6 +55,7 @@ if __name__ == "__main__":
     # pickled by its module's name, benchmarks.standin: `standin.py score` and Spark's Python workers (PYTHONPATH:
     # the project folder) find the class again when they load the model
     from benchmarks import standin
+    sys.modules.setdefault("standin", standin)  # models trained before under that name
 
     from matcher.cli import main
     if sys.argv[1] == "train":
