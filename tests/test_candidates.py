@@ -185,3 +185,49 @@ def test_the_same_vectors_give_the_same_graph_byte_for_byte():
     a, b = (build_region_index(regions, vectors, ann_above=50) for _ in range(2))
     assert set(a.graphs) == {"bund", "HB"}
     assert pickle.dumps(a) == pickle.dumps(b)
+
+
+# Teams in a large catalog: everyone's candidates and the sample, standardised by the sample (issue 23).
+
+TEAM = [{"id": "a", "role_title": "Jugendhilfeplanerin", "needs": "Beteiligung von Jugendlichen planen", "region": "NW"},
+        {"id": "b", "role_title": "Streetworker", "needs": "Jugendliche im öffentlichen Raum erreichen", "region": "NW"},
+        {"id": "c", "role_title": "Ratsmitglied", "needs": "Jugendparlament gründen", "region": "NW"}]
+
+
+def team():
+    return [parse_profile(p) for p in TEAM]
+
+
+@pytest.mark.parametrize("aggregation", ["least_misery", "borda", "fair"])
+def test_a_team_read_through_the_first_stage_of_a_catalog_its_sample_covers_ranks_as_the_full_scorer(
+        bundled_model, aggregation):
+    # the sample is the catalog, so the team's offers are every eligible one and their statistics the full scorer's
+    from matcher.teams import recommend_group
+    few = FirstStage(candidates=15, full_below=0)
+    full = recommend_group(bundled_model, team(), 10, aggregation, today=TODAY, first_stage=None)
+    staged = recommend_group(bundled_model, team(), 10, aggregation, today=TODAY, first_stage=few)
+    assert [r.offer_id for r in staged.recommendations] == [r.offer_id for r in full.recommendations]
+    assert [r.score for r in staged.recommendations] == pytest.approx([r.score for r in full.recommendations])
+    assert [r.members for r in staged.recommendations] == [r.members for r in full.recommendations]
+
+
+def test_a_team_in_a_catalog_larger_than_the_sample_gets_eligible_explained_offers(bundled_model, monkeypatch):
+    import matcher.model._model as model_module
+    from matcher.teams import recommend_group, team_signals
+    monkeypatch.setattr(model_module, "STATS_SAMPLE", 60)
+    sampled = bundled_model.but(card=dict(bundled_model.card))
+    for cached in ("sample", "sample_char_columns", "sample_embeddings"):  # drawn again from 60
+        sampled.__dict__.pop(cached, None)
+    few = FirstStage(candidates=15, full_below=0)
+    signals = team_signals(sampled, team(), "least_misery", TODAY.toordinal(), first_stage=few)
+    assert signals.positions is not None and len(signals.positions) < len(sampled.offers)
+    assert np.array_equal(signals.positions[signals.stats],
+                          np.intersect1d(sampled.sample, signals.positions))
+    result = recommend_group(sampled, team(), 10, today=TODAY, first_stage=few)
+    full = recommend_group(sampled, team(), 10, today=TODAY, first_stage=None)
+    eligible = sampled.eligible("NW", TODAY.toordinal())
+    assert len(result.recommendations) == 10
+    assert all(eligible[sampled.index[r.offer_id]] for r in result.recommendations)
+    assert all(len(m.reasons) >= 1 for r in result.recommendations for m in r.members)
+    shared = {r.offer_id for r in result.recommendations} & {r.offer_id for r in full.recommendations}
+    assert len(shared) >= 5  # the reference's best offers are among everyone's candidates

@@ -301,3 +301,13 @@ def test_the_team_model_keeps_its_fitting_catalogs_open_share_through_a_file():
 def test_the_shipped_model_knows_the_bundled_catalogs_open_share(bundled_model):
     for strategy in AGGREGATIONS:
         assert shipped(strategy).open_share == pytest.approx(bundled_model.open_to_all.mean(), abs=1e-6)
+
+
+def test_borda_over_a_sample_gives_each_offer_the_share_of_sampled_offers_it_ranks_above():
+    U = np.array([[0.1, 0.9, 0.5, 0.3],
+                  [0.8, 0.2, 0.6, 0.4]])
+    stats = np.array([True, False, True, True])  # offers 0, 2, 3 stand for all
+    # sampled offers below each offer: member 1 (0.1, 0.5, 0.3) 0, 3, 2, 1; member 2 (0.8, 0.6, 0.4) 2, 0, 1, 0;
+    # mean over members, over (3 sampled - 1)
+    assert borda(U, stats) == pytest.approx([1 / 2, 1.5 / 2, 1.5 / 2, 0.5 / 2])
+    assert np.array_equal(borda(U, np.ones(4, dtype=bool)), borda(U))  # all of them: Borda itself

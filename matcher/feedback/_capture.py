@@ -10,7 +10,7 @@ from datetime import date
 
 from ..core import MatcherInputError, Problem, Profile, check_top_k
 from ..model import SIGNALS, MatchModel
-from ..ranking import rank, score, weights_for
+from ..ranking import rank, signals_for, weights_for
 from ..teams import DEFAULT_AGGREGATION, recommend_group, team_signals
 from ._store import VERDICTS
 
@@ -62,7 +62,7 @@ def person_verdict(model: MatchModel, profile: Profile, offer_id: str, verdict: 
     today, top_k = today or date.today(), check_top_k(top_k)
     check_verdict(verdict)
     judged = check_offer(model, offer_id, [profile.region], today)
-    person = score(model, [profile])[0]
+    person = signals_for(model, [profile], today.toordinal(), weights_for(model))[0]  # the list as it was served
     ranking = rank(model, person, top_k, today.toordinal(), weights_for(model))
     it = person.interpretation
     return {"day": today, "kind": "person", "offer_id": offer_id, "verdict": verdict, "roles": "|".join(it.roles),
@@ -87,5 +87,5 @@ def team_verdict(model: MatchModel, members: Sequence[Profile], offer_id: str, v
     return {"day": today, "kind": "team", "offer_id": offer_id, "verdict": verdict, "roles": "|".join(roles),
             "fields": "|".join(fields), "model_version": model_version(model),
             "list_key": list_key("team", tuple(members), top_k, aggregation, today, model_version(model)),
-            "signals": _signals(team.standardised[-1], shown, judged, model)}
+            "signals": _signals(team.by_offer(-1), shown, judged, model)}
 

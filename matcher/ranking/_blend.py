@@ -19,17 +19,20 @@ def spread_of(values: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     return chosen.mean(), (spread if spread > 1e-9 else 1.0)
 
 
-def standardise(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """z-scores over the eligible offers, so a signal's weight means the same for short and long needs."""
+def standardise(values: np.ndarray, mask: np.ndarray, stats: np.ndarray | None = None) -> np.ndarray:
+    """z-scores over the eligible offers, so a signal's weight means the same for short and long needs; stats: the
+    offers whose mean and spread stand for all eligible ones (a team's first stage: its sample), else mask's."""
     if not mask.any():
         return np.zeros_like(values, dtype=np.float64)
-    mean, spread = spread_of(values, mask)
+    mean, spread = spread_of(values, mask if stats is None else stats)
     return np.where(mask, (values.astype(np.float64) - mean) / spread, 0.0)  # elementwise: as if masked first
 
 
-def standardise_signals(signals: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
+def standardise_signals(signals: dict[str, np.ndarray], mask: np.ndarray,
+                        stats: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """One profile's signals ready to blend: text signals z-scored over the eligible offers, the rest as they are."""
-    return {name: standardise(signals[name], mask) if name in TEXT_SIGNALS else signals[name] for name in SIGNALS}
+    return {name: standardise(signals[name], mask, stats) if name in TEXT_SIGNALS else signals[name]
+            for name in SIGNALS}
 
 
 def standardise_by(signals: dict[str, np.ndarray], spreads: dict[str, tuple[float, float]]) -> dict[str, np.ndarray]:

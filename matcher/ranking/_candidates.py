@@ -15,9 +15,9 @@ import numpy as np
 from scipy import sparse
 
 from ..core import ROLES, Profile, reachable
-from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel, Weights
+from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel, OfferIndex, Weights
 from ._blend import blend, field_fit, format_fit, role_fit, spread_of
-from ._signals import PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score, weights_for
+from ._signals import Interpretation, PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score, weights_for
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,13 @@ class RowsOf:
 
     def __getitem__(self, i):
         return self.matrix[self.positions[i]]
+
+
+def offer_index(model: MatchModel, positions: np.ndarray | None = None) -> OfferIndex:
+    """What selection needs of the offers at `positions` (the candidates), or of all (None)."""
+    if positions is None:
+        return model.offer_index
+    return OfferIndex(model.offer_ids[positions], model.providers[positions], RowsOf(model.char_matrix, positions))
 
 
 def _partitions(model: MatchModel, region: str | None):
@@ -155,53 +162,123 @@ def candidates(model: MatchModel, word_scores: np.ndarray, query: np.ndarray | N
     return np.unique(np.concatenate(found))
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What the first stage reads of one person, once: their profile and interpretation, the field weights, the word
+    cosine over all offers (from the needs' postings), the needs' and the query's character vectors and the query
+    embedding (None in the lexical mode)."""
+
+    profile: Profile
+    interpretation: Interpretation
+    field_weight: np.ndarray
+    word_all: np.ndarray
+    chars: sparse.csr_matrix  # row 0: the needs, row 1: title and needs
+    query: np.ndarray | None
+
+
+def read(model: MatchModel, profiles: Sequence[Profile]) -> list[Reading]:
+    """Each profile read for the first stage, texts vectorised and encoded in one batch."""
+    words, chars, query_chars, emb = _vectorise_needs(model, profiles)
+    return [Reading(p, it, field_weight, cosines(words[i], model.word_columns)[0],
+                    sparse.vstack([chars[i], query_chars[i]]).tocsr(), None if emb is None else emb[i])
+            for i, (p, (it, field_weight)) in enumerate(zip(profiles, interpret(model, profiles, words, emb)))]
+
+
+def spreads(model: MatchModel, person: Reading, eligible: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Each text signal's mean and spread among the offers of the model's sample that `eligible` (over the sample)
+    marks, as standardise takes them."""
+    sample = model.sample
+    sample_char = cosines(person.chars, model.sample_char_columns)
+    in_sample = {"word": person.word_all[sample], "char": sample_char[0], "title": sample_char[1],
+                 "semantic": (model.sample_embeddings @ person.query if person.query is not None
+                              else np.zeros(len(sample)))}
+    return {name: spread_of(in_sample[name], eligible) for name in TEXT_SIGNALS}
+
+
+def _semantic(model: MatchModel, person: Reading, at: np.ndarray) -> np.ndarray:
+    return model.embeddings[at] @ person.query if person.query is not None else np.zeros(len(at))
+
+
+def _structured(model: MatchModel, person: Reading, at: np.ndarray) -> dict[str, np.ndarray]:
+    it = person.interpretation
+    return {"role": role_fit(model.role_targets[at], [ROLES.index(r) for r in it.roles]),
+            "open": model.open_to_all[at].astype(float), "field": field_fit(model.field_matrix[at], person.field_weight),
+            "format": format_fit(model.formats[at], person.profile.format_preference),
+            "feedback": feedback_fit(model, it.role)[at]}
+
+
+def signals_at(model: MatchModel, person: Reading, positions: np.ndarray, rows=None) -> PersonSignals:
+    """The person's raw signals over the offers at `positions` (PersonSignals.positions; spreads not set); rows:
+    (character rows, embeddings) of those offers, sliced once for several people."""
+    char_rows, embedded = rows or (model.char_matrix[positions], None)
+    char = (char_rows @ person.chars.T.toarray()).astype(np.float32)  # dense query: no sparse product
+    semantic = (embedded @ person.query if embedded is not None and person.query is not None
+                else _semantic(model, person, positions))
+    raw = {"word": person.word_all[positions], "char": char[:, 0], "title": char[:, 1], "semantic": semantic,
+           **_structured(model, person, positions)}
+    p = person.profile
+    return PersonSignals(p, person.interpretation, raw, model.vectorizer.analyzer_.stem_map(p.needs),
+                         positions=positions)
+
+
+def first_stage(model: MatchModel, person: Reading, region: str | None, spread: dict, today_ordinal: int,
+                stage: FirstStage, weights: Weights) -> np.ndarray | None:
+    """The person's candidates among the offers of `region`'s partitions; None when the retrievers find fewer than
+    stage.candidates while more are reachable (needs that share no word with the catalog, in the lexical mode)."""
+    def blended(at):  # the blend without the character signals, the costly ones
+        text = {"word": person.word_all[at], "semantic": _semantic(model, person, at)}
+        return blend({**{name: (values.astype(np.float64) - spread[name][0]) / spread[name][1]
+                         for name, values in text.items()}, **_structured(model, person, at)}, weights)
+
+    positions = candidates(model, person.word_all, person.query, region, today_ordinal, stage.candidates, stage.pool,
+                           blended)
+    if len(positions) < stage.candidates and len(positions) < sum(len(q) for q, _ in _partitions(model, region)):
+        return None
+    return positions
+
+
 def score_candidates(model: MatchModel, profiles: Sequence[Profile], today_ordinal: int,
                      stage: FirstStage = DEFAULT_FIRST_STAGE, weights: Weights | None = None) -> list[PersonSignals]:
     """Each profile's signals on its candidates (PersonSignals.positions), texts vectorised and encoded in one batch;
-    weights: the blend's (the model's by default), which the third retriever ranks by.
-
-    A person for whom the retrievers find fewer than stage.candidates offers while more are reachable (needs that
-    share no word with the catalog, in the lexical mode) is scored in full, so nobody gets a shorter list.
+    weights: the blend's (the model's by default), which the third retriever ranks by. A person for whom the first
+    stage finds too few candidates (first_stage) is scored in full, so nobody gets a shorter list.
     """
     if not profiles:
         return []
     weights = weights_for(model, weights)
-    words, chars, query_chars, emb = _vectorise_needs(model, profiles)
-    read = interpret(model, profiles, words, emb)
-    stem_map = model.vectorizer.analyzer_.stem_map
     sample = model.sample
     out = []
-    for i, (p, (it, field_weight)) in enumerate(zip(profiles, read)):
-        query = None if emb is None else emb[i]
-        word_all = cosines(words[i], model.word_columns)[0]
-        both = sparse.vstack([chars[i], query_chars[i]]).tocsr()
-        # each text signal's mean and spread among the eligible offers of the sample, as standardise takes them
+    for person in read(model, profiles):
+        p = person.profile
         eligible = reachable(model.regions[sample], model.expiry_ordinals[sample], p.region, today_ordinal)
-        sample_char = cosines(both, model.sample_char_columns)
-        in_sample = {"word": word_all[sample], "char": sample_char[0], "title": sample_char[1],
-                     "semantic": (model.sample_embeddings @ query if query is not None else np.zeros(len(sample)))}
-        spreads = {name: spread_of(in_sample[name], eligible) for name in TEXT_SIGNALS}
-
-        def structured(at):
-            return {"role": role_fit(model.role_targets[at], [ROLES.index(r) for r in it.roles]),
-                    "open": model.open_to_all[at].astype(float), "field": field_fit(model.field_matrix[at], field_weight),
-                    "format": format_fit(model.formats[at], p.format_preference),
-                    "feedback": feedback_fit(model, it.role)[at]}
-
-        def semantic(at):
-            return model.embeddings[at] @ query if query is not None else np.zeros(len(at))
-
-        def blended(at):  # the blend without the character signals, the costly ones
-            text = {"word": word_all[at], "semantic": semantic(at)}
-            return blend({**{name: (values.astype(np.float64) - spreads[name][0]) / spreads[name][1]
-                             for name, values in text.items()}, **structured(at)}, weights)
-
-        positions = candidates(model, word_all, query, p.region, today_ordinal, stage.candidates, stage.pool, blended)
-        if len(positions) < stage.candidates and len(positions) < sum(len(q) for q, _ in _partitions(model, p.region)):
+        spread = spreads(model, person, eligible)
+        positions = first_stage(model, person, p.region, spread, today_ordinal, stage, weights)
+        if positions is None:
             out.append(score(model, [p])[0])
             continue
-        char = (model.char_matrix[positions] @ both.T.toarray()).astype(np.float32)  # dense query: no sparse product
-        raw = {"word": word_all[positions], "char": char[:, 0], "title": char[:, 1], "semantic": semantic(positions),
-               **structured(positions)}
-        out.append(PersonSignals(p, it, raw, stem_map(p.needs), positions=positions, spreads=spreads))
+        found = signals_at(model, person, positions)
+        out.append(PersonSignals(p, found.interpretation, found.raw, found.need_terms, positions, spread))
     return out
+
+
+def team_candidates(model: MatchModel, profiles: Sequence[Profile], mask: np.ndarray, region: str | None,
+                    today_ordinal: int, stage: FirstStage = DEFAULT_FIRST_STAGE, weights: Weights | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, list[PersonSignals]] | None:
+    """For a team (its members and its shared need): (positions, stats, each person's signals over them), where
+    positions are the union of everyone's candidates and of the model's sample among the offers `mask` marks (those
+    every member may reach), and stats marks the sample's among them: over those, any quantity of the team is
+    standardised as over all eligible offers. Everyone's retrievers search the partitions of the team's `region`.
+    None when someone's first stage finds too few (score in full)."""
+    weights = weights_for(model, weights)
+    sample = model.sample
+    found = []
+    for person in (people := read(model, profiles)):
+        positions = first_stage(model, person, region, spreads(model, person, mask[sample]), today_ordinal, stage,
+                                weights)
+        if positions is None:
+            return None
+        found.append(positions)
+    positions = np.union1d(np.concatenate(found), sample)
+    positions = positions[mask[positions]]
+    rows = (model.char_matrix[positions], None if model.embeddings is None else np.asarray(model.embeddings[positions]))
+    return positions, np.isin(positions, sample), [signals_at(model, person, positions, rows) for person in people]

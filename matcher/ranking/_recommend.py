@@ -10,14 +10,13 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 import numpy as np
 
 from ..core import Offer, Profile, check_top_k, limits
-from ..model import MatchModel, OfferIndex, Weights
+from ..model import MatchModel, Weights
 from ._blend import blend, calibrated, standardise_by, standardise_signals, select
-from ._candidates import DEFAULT_FIRST_STAGE, AtPositions, FirstStage, RowsOf, score_candidates
+from ._candidates import DEFAULT_FIRST_STAGE, AtPositions, FirstStage, offer_index, score_candidates
 from ._explain import Reason, explain
 from ._signals import Interpretation, PersonSignals, score, weights_for
 
@@ -73,10 +72,19 @@ def _rank_candidates(model: MatchModel, person: PersonSignals, k: int, weights: 
     positions = person.positions
     standardised = standardise_by(person.raw, person.spreads)
     scores = blend(standardised, weights)
-    index = OfferIndex(model.offer_ids[positions], model.providers[positions], RowsOf(model.char_matrix, positions))
+    index = offer_index(model, positions)
     chosen = positions[select(index, scores, np.ones(len(positions), dtype=bool), k, weights, diversified)]
     return Ranking(chosen, AtPositions(positions, scores),
                    {name: AtPositions(positions, values) for name, values in standardised.items()})
+
+
+def signals_for(model: MatchModel, profiles: Sequence[Profile], today_ordinal: int, weights: Weights,
+                first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> list[PersonSignals]:
+    """Each profile's signals as recommend reads them: on the first stage's candidates in a catalog it applies to,
+    else over every offer."""
+    if first_stage is not None and first_stage.applies(model):
+        return score_candidates(model, profiles, today_ordinal, first_stage, weights)
+    return score(model, profiles)
 
 
 def recommend(model: MatchModel, profile: Profile, top_k: int = limits.DEFAULT_TOP_K, *,
@@ -99,14 +107,11 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
     weights = weights_for(model, weights)
     results = []
     if first_stage is not None and first_stage.applies(model):
-        def signals(batch):
-            return score_candidates(model, batch, today_ordinal, first_stage, weights)
         step = 256  # the candidates' arrays are small at any catalog size
     else:
-        signals = partial(score, model)
         step = max(1, MAX_CELLS // max(len(model.offers), 1))  # scores are independent of the batch: any cut will do
     for start in range(0, len(profiles), step):
-        for person in signals(profiles[start:start + step]):
+        for person in signals_for(model, profiles[start:start + step], today_ordinal, weights, first_stage):
             ranking = rank(model, person, top_k, today_ordinal, weights)
             recs = tuple(Recommendation(model.offers[i], place,
                                         round(float(calibrated(ranking.scores[i], weights)), 4),

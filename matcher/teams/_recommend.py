@@ -9,9 +9,10 @@ from datetime import date
 import numpy as np
 
 from ..core import ROLES, ArgumentError, Offer, Problem, Profile, check_top_k, limits, unknown_code_message
-from ..model import MatchModel, Weights
-from ..ranking import (POOL_FACTOR, Interpretation, PersonSignals, Reason, blend, calibrated, explain, score, select,
-                       standardise, standardise_signals, weights_for)
+from ..model import MatchModel, OfferIndex, Weights
+from ..ranking import (DEFAULT_FIRST_STAGE, POOL_FACTOR, AtPositions, FirstStage, Interpretation, PersonSignals, Reason,
+                       blend, calibrated, explain, offer_index, score, select, standardise, standardise_signals,
+                       team_candidates, weights_for)
 from . import _relevance as team_relevance
 from ._relevance import TeamRelevance
 
@@ -29,8 +30,14 @@ def least_misery(utilities: np.ndarray) -> np.ndarray:
     return utilities.min(axis=0)
 
 
-def borda(utilities: np.ndarray) -> np.ndarray:
-    """Borda count: each member gives n-1 points to their best offer, ... 0 to their worst; normalised to [0, 1]."""
+def borda(utilities: np.ndarray, stats: np.ndarray | None = None) -> np.ndarray:
+    """Borda count: each member gives n-1 points to their best offer, ... 0 to their worst; normalised to [0, 1].
+
+    stats: the offers that stand for all (a team's first stage: its sample); an offer's points are then the share
+    of them it ranks above, as its normalised points among all offers would be."""
+    if stats is not None and not stats.all():
+        below = [np.searchsorted(np.sort(row[stats]), row) for row in utilities]
+        return np.minimum(np.mean(below, axis=0) / max(int(stats.sum()) - 1, 1), 1.0)
     n = utilities.shape[1]
     points = np.empty_like(utilities)
     for member, row in enumerate(utilities):
@@ -66,18 +73,22 @@ DEFAULT_AGGREGATION = "least_misery"
 TOPIC_SHIFT = 2.5  # a member's topic utility is 1/2 this many standard deviations above their mean offer
 
 
-def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float = TOPIC_SHIFT) -> np.ndarray:
+def topic_utility(topic: np.ndarray, mask: np.ndarray, shift: float = TOPIC_SHIFT,
+                  stats: np.ndarray | None = None) -> np.ndarray:
     """Chance-like fit in (0, 1) of each offer to what a member asks about.
 
     topic is the blend without the role and open-to-all signals (access is counted apart), standardised over
-    the eligible offers so the shift means the same with or without the semantic encoder.
+    the eligible offers (by the mean and spread of those `stats` marks, standardise) so the shift means the same
+    with or without the semantic encoder.
     """
-    return 1.0 / (1.0 + np.exp(-(standardise(topic, mask) - shift)))
+    return 1.0 / (1.0 + np.exp(-(standardise(topic, mask, stats) - shift)))
 
 
-def aggregate(utilities: np.ndarray, aggregation: str) -> np.ndarray:
+def aggregate(utilities: np.ndarray, aggregation: str, stats: np.ndarray | None = None) -> np.ndarray:
     """The members' utilities over the eligible offers, aggregated; fair selection (a greedy order, not a
-    score) uses the average here. Pass the eligible offers only: Borda ranks among them."""
+    score) uses the average here. Pass the eligible offers only: Borda ranks among them (or `stats`' share, borda)."""
+    if aggregation == "borda":
+        return borda(utilities, stats)
     return (average if aggregation == "fair" else AGGREGATIONS[aggregation])(utilities)
 
 
@@ -184,46 +195,83 @@ def member_ids(members: Sequence[Profile]) -> list[str]:
 
 @dataclass(frozen=True)
 class TeamSignals:
-    """What the engine reads of a team before ranking: members' signals and utilities, access, features."""
+    """What the engine reads of a team before ranking: members' signals and utilities, access, features.
+
+    Every array is over the offers at `positions` (a large catalog's first stage: everyone's candidates and the
+    model's sample, among the offers every member may reach), or over all offers (positions None); `stats` marks
+    those whose mean and spread stand for all eligible offers (the sample's, or the mask)."""
     members: tuple[PersonSignals, ...]
     standardised: list[dict[str, np.ndarray]]  # standardised signals of each member, then of the shared need
     utilities: np.ndarray  # (n_members, n_offers) topic utilities
     attend: np.ndarray  # (n_members, n_offers) who may attend
     mask: np.ndarray  # offers every member can reach
     features: np.ndarray  # (n_offers, len(team_relevance.FEATURES))
+    positions: np.ndarray | None = None
+    stats: np.ndarray | None = None
 
     @property
     def interpretations(self) -> tuple[Interpretation, ...]:
         return tuple(m.interpretation for m in self.members)
 
+    def offer_position(self, i: int) -> int:
+        """The position in the model of the offer at place i of these arrays."""
+        return int(i) if self.positions is None else int(self.positions[i])
+
+    def by_offer(self, person: int) -> dict:
+        """Person's standardised signals (a member, or -1: the shared need), read by the offer's position in the
+        model (the first stage's: 0.0 for an offer not among them)."""
+        values = self.standardised[person]
+        if self.positions is None:
+            return values
+        return {name: AtPositions(self.positions, v) for name, v in values.items()}
+
+
+def team_region(members: Sequence[Profile]) -> str | None:
+    """The one region the members give (a team of one municipality), None when none gives one or they differ."""
+    regions = {m.region for m in members if m.region is not None}
+    return regions.pop() if len(regions) == 1 else None
+
 
 def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str, today_ordinal: int,
-                 weights: Weights | None = None) -> TeamSignals:
+                 weights: Weights | None = None, first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> TeamSignals:
     """Read a team: each member's and the shared need's signals, who may attend, and the relevance features.
 
     Topic signals leave out the role and open-to-all parts of the blend: who may come is a feature of its own.
+    In a catalog larger than first_stage.full_below only the team's candidates are read (team_candidates), unless
+    someone's retrievers find too few; first_stage None reads every offer (the reference).
     """
     topic_weights = weights_for(model, weights).without("role", "open")
-    *people, shared = score(model, [*members, shared_need(members)])
+    everyone = [*members, shared_need(members)]
     mask = np.ones(len(model.offers), dtype=bool)
     for m in members:  # the team's offers are those every member can reach
         mask &= model.eligible(m.region, today_ordinal)
-    standardised = [standardise_signals(p.raw, mask) for p in (*people, shared)]
-    utilities = np.array([topic_utility(blend(s, topic_weights), mask) for s in standardised[:-1]])
-    attend = np.array([may_attend(model.role_targets, model.open_to_all, p.interpretation.roles) for p in people])
-    members_fit, eligible_ = np.zeros(len(model.offers)), np.flatnonzero(mask)
-    members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation)
+    found = None
+    if first_stage is not None and first_stage.applies(model):
+        found = team_candidates(model, everyone, mask, team_region(members), today_ordinal, first_stage, weights)
+    if found is None:
+        positions, stats, signals = None, mask, score(model, everyone)
+    else:
+        positions, stats, signals = found
+        mask = np.ones(len(positions), dtype=bool)  # the candidates are those every member can reach
+    at = slice(None) if positions is None else positions
+    *people, _ = signals
+    standardised = [standardise_signals(p.raw, mask, stats) for p in signals]
+    utilities = np.array([topic_utility(blend(s, topic_weights), mask, stats=stats) for s in standardised[:-1]])
+    attend = np.array([may_attend(model.role_targets[at], model.open_to_all[at], p.interpretation.roles)
+                       for p in people])
+    members_fit, eligible_ = np.zeros(len(mask)), np.flatnonzero(mask)
+    members_fit[eligible_] = aggregate(utilities[:, eligible_], aggregation, stats[eligible_])
     features = team_relevance.team_features(
-        standardised[-1], standardised[:-1], standardise(blend(standardised[-1], topic_weights), mask), members_fit,
-        attend, model.open_to_all, model.offer_types, all(p.interpretation.role for p in people))
-    return TeamSignals(tuple(people), standardised, utilities, attend, mask, features)
+        standardised[-1], standardised[:-1], standardise(blend(standardised[-1], topic_weights), mask, stats),
+        members_fit, attend, model.open_to_all[at], model.offer_types[at], all(p.interpretation.role for p in people))
+    return TeamSignals(tuple(people), standardised, utilities, attend, mask, features, positions, stats)
 
 
 def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = limits.DEFAULT_TOP_K,
                     aggregation: str = DEFAULT_AGGREGATION, *, group_id: str | None = None,
                     today: date | None = None, weights: Weights | None = None,
                     relevance: TeamRelevance | None = None, open_bonus: float = OPEN_BONUS,
-                    diversified: bool = True) -> GroupResult:
+                    diversified: bool = True, first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> GroupResult:
     """Offers the team can take up together, best first, with team reasons and per-member fit.
 
     The team relevance model turns who may come, the fit of all members' titles and needs
@@ -240,13 +288,14 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     ----------
     relevance : a fitted TeamRelevance; default the one shipped for this aggregation.
     open_bonus : expected gain added in the first places to offers every member may attend (0: none).
+    first_stage : as team_signals takes it.
     """
     top_k, aggregation = check_top_k(top_k), check_aggregation(aggregation)
     check_members(members)
     weights = weights_for(model, weights)
-    team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights)
+    team = team_signals(model, members, aggregation, (today or date.today()).toordinal(), weights, first_stage)
     interpretations, utilities, attend = team.interpretations, team.utilities, team.attend
-    index = model.offer_index
+    index = offer_index(model, team.positions)
     relevance = relevance or team_relevance.shipped(aggregation)
     if not team_relevance.access_carries(float(model.open_to_all.mean()), relevance.open_share, OPEN_SHARE_FLOOR):
         shared = blend(team.standardised[-1], weights)  # the shared need as one person's query, under the team's rules
@@ -254,28 +303,30 @@ def recommend_group(model: MatchModel, members: Sequence[Profile], top_k: int = 
     else:
         probabilities = relevance.probabilities(team.features)
         useful = team.mask & attend.any(axis=0)  # an offer no member may attend is of no use to the team
-        chosen = ranked_by_gain(model, team, team_relevance.expected_gain(probabilities), probabilities, useful, top_k,
+        chosen = ranked_by_gain(index, team, team_relevance.expected_gain(probabilities), probabilities, useful, top_k,
                                 aggregation, open_bonus, weights, diversified)
         chances = probabilities[team_relevance.CLEARLY_USEFUL]
     ids = member_ids(members)
-    typical = utilities[:, team.mask].mean(axis=1)  # each member's utility of their average offer
+    typical = utilities[:, team.stats].mean(axis=1)  # each member's utility of their average offer
+    readings = [team.by_offer(m) for m in range(len(members))]
     recs = []
     for place, i in enumerate(chosen, start=1):
+        offer_at = team.offer_position(i)
         fits = tuple(MemberFit(
             ids[m], bool(attend[m, i] and utilities[m, i] > typical[m]), bool(attend[m, i]),
-            explain(model, team.members[m], team.standardised[m], i, TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
+            explain(model, team.members[m], readings[m], offer_at, TEAM_LEVEL_REASONS)[:MEMBER_REASONS])
             for m in range(len(members)))
-        recs.append(GroupRecommendation(model.offers[i], place, round(float(chances[i]), 4),
-                                        team_reasons(model.offers[i], interpretations, attend[:, i]), fits))
+        recs.append(GroupRecommendation(model.offers[offer_at], place, round(float(chances[i]), 4),
+                                        team_reasons(model.offers[offer_at], interpretations, attend[:, i]), fits))
     return GroupResult(group_id, tuple(zip(ids, interpretations)), tuple(recs))
 
 
-def ranked_by_gain(model: MatchModel, team: TeamSignals, gain: np.ndarray, probabilities: np.ndarray,
+def ranked_by_gain(index: OfferIndex, team: TeamSignals, gain: np.ndarray, probabilities: np.ndarray,
                    useful: np.ndarray, top_k: int, aggregation: str, open_bonus: float, weights: Weights,
                    diversified: bool) -> np.ndarray:
-    """Positions of the top_k offers by expected gain: open_bonus for offers every member may attend in the first
-    TEAM_PLACES; below them "fair" serves whoever is served least so far first."""
-    index, attend = model.offer_index, team.attend
+    """Places (in the team's arrays) of the top_k offers by expected gain: open_bonus for offers every member may
+    attend in the first TEAM_PLACES; below them "fair" serves whoever is served least so far first."""
+    attend = team.attend
     first = select(index, gain + open_bonus * attend.all(axis=0), useful, min(top_k, TEAM_PLACES), weights,
                    diversified)
     if aggregation == "fair":  # below the first places, whoever is served least so far comes first
