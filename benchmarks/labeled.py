@@ -50,6 +50,7 @@ def _folder(name: str, path: Path, today: date = TODAY) -> Collection:
 COLLECTIONS = (_folder("real", REAL, REAL_TODAY), Collection("bundled", CATALOG, PROFILES, JUDGMENTS),
                _folder("second", SECOND))
 REAL_TITLES = REAL / "job_titles_real.csv"
+NEW_TITLES = REAL / "job_titles_real2.csv"  # another author's, never looked at while the classifier was built
 
 
 def load_profiles(path: Path = PROFILES) -> tuple[list[Profile], list[dict]]:
