@@ -17,9 +17,8 @@ __all__ = [
     "AtPositions", "CachedRecommender", "DEFAULT_FIRST_STAGE", "FirstStage", "Interpretation", "MAX_REASONS",
     "MIN_REASONS", "POOL_FACTOR", "PersonSignals", "RELEVANT", "Reason", "Recommendation", "Result", "blend",
     "calibrate", "calibrated", "diversify", "explain", "field_fit", "fit_pairwise", "fit_weights", "format_fit",
-    "interpret_many",
-    "matched_terms", "ndcg_at_k", "near_duplicates", "offer_index", "profile_pairs", "rank", "recall_at_k", "reciprocal_rank",
-    "recommend", "recommend_many", "render", "role_fit", "score", "score_candidates", "select", "signals_for",
-    "spread_of",
-    "standardise", "standardise_by", "standardise_signals", "team_candidates", "top_k", "weights_for",
+    "interpret_many", "matched_terms", "ndcg_at_k", "near_duplicates", "offer_index", "profile_pairs", "rank",
+    "recall_at_k", "reciprocal_rank", "recommend", "recommend_many", "render", "role_fit", "score",
+    "score_candidates", "select", "signals_for", "spread_of", "standardise", "standardise_by",
+    "standardise_signals", "team_candidates", "top_k", "weights_for",
 ]

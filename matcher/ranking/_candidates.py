@@ -2,6 +2,7 @@
 retrievers over the offers they may reach (nearest neighbours of the embeddings, exact in small partitions and by
 the HNSW graph in large ones; the inverted index of the needs' words), and every signal is computed for those
 candidates only, each text signal standardised by its mean and spread among the eligible offers of a fixed sample.
+A team is read on the union of its members' and its shared need's candidates and that sample (team_candidates).
 
 Region and validity stay hard rules: each region's offers are their own partition, searched on its own, so a small
 state's offers never lose their places to a cut-off taken over the whole catalog.
@@ -9,7 +10,7 @@ state's offers never lose their places to a cut-off taken over the whole catalog
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -17,7 +18,8 @@ from scipy import sparse
 from ..core import ROLES, Profile, reachable
 from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel, OfferIndex, Weights
 from ._blend import blend, field_fit, format_fit, role_fit, spread_of
-from ._signals import Interpretation, PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score, weights_for
+from ._signals import (Interpretation, PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score,
+                       weights_for)
 
 
 @dataclass(frozen=True)
@@ -256,8 +258,7 @@ def score_candidates(model: MatchModel, profiles: Sequence[Profile], today_ordin
         if positions is None:
             out.append(score(model, [p])[0])
             continue
-        found = signals_at(model, person, positions)
-        out.append(PersonSignals(p, found.interpretation, found.raw, found.need_terms, positions, spread))
+        out.append(replace(signals_at(model, person, positions), spreads=spread))
     return out
 
 
