@@ -68,6 +68,7 @@ sys.path.append({str(ROOT)!r})
 from benchmarks import standin  # noqa: F401 (the models' encoder, pickled as benchmarks.standin)
 from matcher import load, limits, parse_profile, recommend
 from matcher.ranking import DEFAULT_FIRST_STAGE
+from matcher.teams import recommend_group
 limits.one_blas_thread()  # as the service and the CLI run
 t = time.perf_counter(); model = load({str(model_dir)!r}); load_s = time.perf_counter() - t
 people = [parse_profile(json.loads(line)) for line in open({str(profiles)!r}, encoding="utf-8").readlines()[:{n}]]
@@ -85,6 +86,19 @@ for mode, m in (("semantic", model), ("lexical", model.lexical())):
         out[mode + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
     # how much of the reference's top 10 the first stage shows too
     out[mode + "_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(people)
+# teams of 4 of one region (the semantic mode), through the first stage and in full
+teams = [[replace(p, region=people[i].region) for p in people[i:i + 4]] for i in range(0, len(people) - 3, 4)]
+shown = {{}}
+for stage, first_stage in (("", replace(DEFAULT_FIRST_STAGE, full_below=0)), ("_full", None)):
+    recommend_group(model, teams[0], {K}, first_stage=first_stage)
+    times, shown[stage] = [], []
+    for team in teams:
+        t = time.perf_counter(); r = recommend_group(model, team, {K}, first_stage=first_stage)
+        times.append(time.perf_counter() - t)
+        shown[stage].append({{x.offer_id for x in r.recommendations}})
+    times.sort()
+    out["team" + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
+out["team_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(teams)
 print(json.dumps(out))
 """
     return json.loads(timed([sys.executable, "-c", code])[2])
@@ -243,6 +257,10 @@ def table(rows: list[dict], real: dict) -> str:
          lambda r: f"{1000 * r['semantic_full'][0]:.1f} / {1000 * r['semantic_full'][1]:.1f}")
     line("share of the full scorer's top 10 that the first stage shows too, semantic / --no-semantic",
          lambda r: f"{r['semantic_agreement']:.2f} / {r['lexical_agreement']:.2f}")
+    line("team request (4 members of one state) p50 / p99, ms, semantic, first stage",
+         lambda r: f"{1000 * r['team'][0]:.0f} / {1000 * r['team'][1]:.0f}")
+    line("the same with the full scorer", lambda r: f"{1000 * r['team_full'][0]:.0f} / {1000 * r['team_full'][1]:.0f}")
+    line("share of the full scorer's team top 10 that the first stage shows too", lambda r: f"{r['team_agreement']:.2f}")
     line("single request p50 / p99, ms, --no-semantic, first stage",
          lambda r: f"{1000 * r['lexical'][0]:.1f} / {1000 * r['lexical'][1]:.1f}")
     line("the same with the full scorer",
