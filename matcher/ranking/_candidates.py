@@ -118,15 +118,26 @@ def best_per_partition(model: MatchModel, positions: np.ndarray, values: np.ndar
     return np.concatenate([best(positions[home], values[home], n), best(positions[~home], values[~home], n)])
 
 
+NONE_EXTRA = 20  # neighbours asked of each partition beyond twice its share, for a person without a region
+
+
 def semantic_candidates(model: MatchModel, query: np.ndarray, region: str | None, today_ordinal: int,
                         n: int) -> np.ndarray:
     """The valid offers nearest to the query embedding: the n best of each partition a person of `region` may reach
     (their state's and the nationwide ones), or the n best of all offers for a person without a region: by one exact
-    product over all of them up to EXACT_ALL_UP_TO offers (faster there than asking every partition's graph)."""
+    product over all of them up to EXACT_ALL_UP_TO offers (faster there than asking every partition's graph), above
+    it from every partition's graph, each asked for twice its share of the n (1,000,000 offers in 17 partitions: 17
+    searches for 500 neighbours each took 130 ms)."""
     if region is None and len(model.offers) <= EXACT_ALL_UP_TO:
         positions = np.flatnonzero(model.expiry_ordinals >= today_ordinal)
         return best(positions, (model.embeddings @ query)[positions].astype(np.float64), n)
-    found = [_nearest(model, query, positions, graph, today_ordinal, n) for positions, graph in _partitions(model, region)]
+    parts = _partitions(model, region)
+    if region is None:  # the n best of all: each partition asked for twice its share of them (and 20 more), not n
+        total = sum(len(positions) for positions, _ in parts)
+        found = [_nearest(model, query, positions, graph, today_ordinal,
+                          min(n, int(2 * n * len(positions) / total) + NONE_EXTRA)) for positions, graph in parts]
+    else:
+        found = [_nearest(model, query, positions, graph, today_ordinal, n) for positions, graph in parts]
     return best_per_partition(model, np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found]),
                               region, n)
 
