@@ -60,7 +60,7 @@ def median_of(runs: int, measure) -> tuple:
 
 
 def in_process(model_dir: Path, profiles: Path, n: int) -> dict:
-    """Load time and single-request latency (p50, p99) in a fresh process, in both modes."""
+    """Load time, single-request latency (p50, p99) in both modes and team-request latency, in a fresh process."""
     code = f"""
 import json, sys, time
 from dataclasses import replace
@@ -73,32 +73,28 @@ limits.one_blas_thread()  # as the service and the CLI run
 t = time.perf_counter(); model = load({str(model_dir)!r}); load_s = time.perf_counter() - t
 people = [parse_profile(json.loads(line)) for line in open({str(profiles)!r}, encoding="utf-8").readlines()[:{n}]]
 out = {{"load": load_s}}
-for mode, m in (("semantic", model), ("lexical", model.lexical())):
-    # the first stage forced at every size (the engine applies it above full_below), and the full scorer
+
+
+def requests(name, ask, items):
+    # p50 and p99 of ask(item, first_stage) through the first stage (forced at every size: the engine applies it
+    # above full_below) and in full (the reference), and the share of the reference's top 10 the first stage shows
     shown = {{}}
     for stage, first_stage in (("", replace(DEFAULT_FIRST_STAGE, full_below=0)), ("_full", None)):
-        recommend(m, people[0], {K}, first_stage=first_stage)
+        ask(items[0], first_stage)
         times, shown[stage] = [], []
-        for p in people:
-            t = time.perf_counter(); r = recommend(m, p, {K}, first_stage=first_stage); times.append(time.perf_counter() - t)
+        for item in items:
+            t = time.perf_counter(); r = ask(item, first_stage); times.append(time.perf_counter() - t)
             shown[stage].append({{x.offer_id for x in r.recommendations}})
         times.sort()
-        out[mode + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
-    # how much of the reference's top 10 the first stage shows too
-    out[mode + "_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(people)
-# teams of 4 of one region (the semantic mode), through the first stage and in full
+        out[name + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
+    out[name + "_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(items)
+
+
+for mode, m in (("semantic", model), ("lexical", model.lexical())):
+    requests(mode, lambda p, first_stage: recommend(m, p, {K}, first_stage=first_stage), people)
+# teams of 4 of one region (the semantic mode)
 teams = [[replace(p, region=people[i].region) for p in people[i:i + 4]] for i in range(0, len(people) - 3, 4)]
-shown = {{}}
-for stage, first_stage in (("", replace(DEFAULT_FIRST_STAGE, full_below=0)), ("_full", None)):
-    recommend_group(model, teams[0], {K}, first_stage=first_stage)
-    times, shown[stage] = [], []
-    for team in teams:
-        t = time.perf_counter(); r = recommend_group(model, team, {K}, first_stage=first_stage)
-        times.append(time.perf_counter() - t)
-        shown[stage].append({{x.offer_id for x in r.recommendations}})
-    times.sort()
-    out["team" + stage] = (times[len(times) // 2], times[min(len(times) - 1, int(0.99 * len(times)))])
-out["team_agreement"] = sum(len(a & b) / max(1, len(b)) for a, b in zip(shown[""], shown["_full"])) / len(teams)
+requests("team", lambda team, first_stage: recommend_group(model, team, {K}, first_stage=first_stage), teams)
 print(json.dumps(out))
 """
     return json.loads(timed([sys.executable, "-c", code])[2])

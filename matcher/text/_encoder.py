@@ -169,15 +169,17 @@ class ReusingEncoder:
         if not keys:
             return encode([])
         fresh = dict(zip(missing, encoded)) if missing else {}
+
+        def row(k):
+            return fresh[k] if k in fresh else self.used.get(k, self.known.get(k))
         if out is not None:  # rows of the caller's array
             for i, k in enumerate(keys):
-                out[i] = fresh[k] if k in fresh else self.used.get(k, self.known.get(k))
+                out[i] = row(k)
             rows = out
         elif len(missing) == len(keys):  # every text new and distinct (a first train): the encoder's rows, no copy
             rows = encoded
         else:
-            rows = np.array([fresh[k] if k in fresh else self.used.get(k, self.known.get(k)) for k in keys],
-                            dtype=np.float32)
+            rows = np.array([row(k) for k in keys], dtype=np.float32)
         self.used.update(zip(keys, rows))  # views of the rows returned: each embedding is held once
         return rows
 
