@@ -247,6 +247,35 @@ def test_offers_encoded_a_chunk_at_a_time_equal_one_batch_and_count_the_same(mon
     assert all(np.array_equal(chunked.encodings[k], whole.encodings[k]) for k in whole.encodings)
 
 
+def test_offers_texts_built_when_read_give_the_vectorizer_the_same_matrices_as_a_list(monkeypatch):
+    import matcher.text._analysis as analysis
+    from matcher.model._model import OfferTexts
+    from matcher.text import TextVectorizer
+    monkeypatch.setattr(analysis, "COUNT_CHUNK", 2)  # the char n-grams read the texts in several slices
+    offers, _ = read_catalog(TINY_CATALOG)
+    texts = OfferTexts(offers)
+    assert len(texts) == TINY_OFFERS and texts[1] == offers[1].text and texts[1:3] == [o.text for o in offers[1:3]]
+    lazy, listed = (TextVectorizer().fit_transform(t, extra_lexicon=["Drogen"]) for t in (texts, [*texts]))
+    for a, b in zip(lazy, listed):
+        assert a.shape == b.shape and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data)
+
+
+def test_load_asks_the_kernel_to_read_the_mapped_files_ahead_and_loads_where_it_cannot(tmp_path, tiny_model,
+                                                                                      monkeypatch):
+    import os
+    target = save(tiny_model, tmp_path / "m")
+    asked = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: asked.append(
+        (os.path.basename(os.readlink(f"/proc/self/fd/{fd}")), offset, length, advice)))
+    load(target)
+    assert sorted(asked) == [(name, 0, 0, os.POSIX_FADV_WILLNEED) for name in ("embeddings.npy", "model.joblib")]
+
+    def unsupported(*args):
+        raise OSError(95, "Operation not supported")
+    monkeypatch.setattr(os, "posix_fadvise", unsupported)
+    assert load(target).offers == tiny_model.offers
+
+
 def test_a_model_whose_embeddings_file_is_damaged_or_foreign_is_refused(tmp_path, tiny_model):
     target = save(tiny_model, tmp_path / "m")
     np.save(target / "embeddings.npy", np.zeros((TINY_OFFERS - 1, 4), dtype=np.float32))
@@ -279,6 +308,35 @@ def test_train_without_a_good_record_writes_nothing(tmp_path):
         train(catalog, tmp_path / "m", encoder=None)
     assert [p.type for p in caught.value.problems][-1] == "no_offers"
     assert not (tmp_path / "m").exists()
+
+
+def test_kept_encodings_are_a_mapping_over_the_rows_by_their_keys_and_a_dict_of_the_others():
+    from matcher.text import KeptEncodings, content_key
+    a, b, c = (content_key("enc", "passage", t) for t in "abc")
+    q = content_key("enc", "query", "q")
+    rows = np.arange(8, dtype=np.float32).reshape(4, 2)
+    kept = KeptEncodings([a, b, c, b], rows, {q: np.ones(2, np.float32), a: rows[0]})  # b twice: one key
+    assert len(kept) == 4 and sorted(kept) == sorted({a, b, c, q}) and dict(kept).keys() == {a, b, c, q}
+    assert kept[b].tolist() == [2.0, 3.0] and kept[c].tolist() == [4.0, 5.0] and kept[q].tolist() == [1.0, 1.0]
+    assert np.shares_memory(kept[c], rows)  # the row where it lies, not a copy
+    assert c in kept and "x" not in kept and "Straße" not in kept and 3 not in kept and kept.get("x") is None
+    with pytest.raises(KeyError):
+        kept["x"]
+
+
+def test_a_fit_keeps_its_offers_embeddings_by_key_and_a_directory_gives_them_back_mapped(tmp_path, tiny_model):
+    from matcher.model import read_encodings
+    from matcher.text import KeptEncodings
+    assert isinstance(tiny_model.encodings, KeptEncodings) and tiny_model.encodings.rows is tiny_model.embeddings
+    assert len(tiny_model.encodings.row_keys) == TINY_OFFERS  # the others: field examples and synonyms
+    assert len(tiny_model.encodings.extra) == len(tiny_model.encodings) - TINY_OFFERS > 0
+    target = save(tiny_model, tmp_path / "m")
+    known = read_encodings(target)
+    assert isinstance(known.rows, np.memmap)  # read where the embeddings file lies
+    again = save(load(target), tmp_path / "m", encodings=known)  # as `matcher refit` saves
+    with np.load(again / "encodings.npz") as kept:
+        assert len(kept["passage_keys"]) == TINY_OFFERS and len(kept["keys"]) == len(known) - TINY_OFFERS
+    assert sorted(read_encodings(again)) == sorted(tiny_model.encodings)
 
 
 def test_fit_model_returns_its_encodings_and_leaves_the_callers_alone(tiny_model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import pickle
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields as dataclass_fields, replace
 from datetime import datetime, timezone
 from functools import cached_property
@@ -272,22 +272,37 @@ def field_examples(n: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, FIELD_EXAMPLES, replace=False))
 
 
+class OfferTexts(Sequence):
+    """The offers' lexical texts (Offer.text), each built when it is read: the vectorizer reads them four times in
+    order, and never all at once (1,000,000 offers: 0.9 GB held through its fit)."""
+
+    def __init__(self, offers: Sequence[Offer]):
+        self.offers = offers
+
+    def __len__(self) -> int:
+        return len(self.offers)
+
+    def __getitem__(self, i):
+        return [o.text for o in self.offers[i]] if isinstance(i, slice) else self.offers[i].text
+
+
 ENCODE_CHUNK = 8_192  # offers whose passages are built and encoded at a time
 
 
-def encode_offers(encoder: ReusingEncoder, offers: list[Offer]) -> np.ndarray:
-    """The offers' embeddings in one array, filled a chunk at a time: the passages' texts are never all held at once
-    (1,000,000 offers: 1 GB), nor the encoder's rows beside the array."""
-    out = None
+def encode_offers(encoder: ReusingEncoder, offers: list[Offer]) -> tuple[np.ndarray, np.ndarray]:
+    """(the offers' embeddings in one array, filled a chunk at a time, their passages' content keys): the passages'
+    texts are never all held at once (1,000,000 offers: 1 GB), nor the encoder's rows beside the array."""
+    out, keys = None, np.empty(len(offers), dtype="S64")
     for start in range(0, len(offers), ENCODE_CHUNK):
         passages = [o.passage for o in offers[start:start + ENCODE_CHUNK]]
+        keys[start:start + len(passages)] = encoder.keys(passages, "passage")
         if out is None:  # the first chunk tells the width
             rows = encoder.encode_passages(passages)
             out = np.empty((len(offers), rows.shape[1]), dtype=np.float32)
             out[:len(rows)] = rows
         else:
             encoder.encode_passages(passages, out=out[start:start + len(passages)])
-    return out
+    return out, keys
 
 
 def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENCODER,
@@ -307,11 +322,11 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
     synonyms = [s for entry in taxonomy()["fields"].values() for s in entry["synonyms"]]
     vectorizer = TextVectorizer()
     try:
-        word_matrix, char_matrix = vectorizer.fit_transform([o.text for o in offers], extra_lexicon=synonyms)
+        word_matrix, char_matrix = vectorizer.fit_transform(OfferTexts(offers), extra_lexicon=synonyms)
     except ValueError as exc:  # scikit-learn: "empty vocabulary"
         raise MatcherInputError([Problem((), f"the offers' titles and descriptions hold no words to learn from "
                                          f"({exc})", "empty_vocabulary")]) from None
-    embeddings = encode_offers(encoder, offers) if encoder is not None else None
+    embeddings, passage_keys = encode_offers(encoder, offers) if encoder is not None else (None, None)
     encoding = {"encoded": encoder.encoded, "reused": encoder.reused} if encoder is not None else None  # offers
 
     # Field classifier: offers plus each field's synonyms as short labeled examples. The passages name their
@@ -329,10 +344,13 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
 
     card = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "encoder": getattr(served, "name", None), **counts(offers)}
+    encodings = None
     if encoder is not None:
         card["encoding"] = encoding
+        encodings = encoder.kept(embeddings, passage_keys)
+        encoder = None  # what it used, held as a dict of keys and row views, goes before the graphs are built
     regions = np.array([o.region for o in offers], dtype="U4")
     return MatchModel(offers=tuple(offers), vectorizer=vectorizer, word_matrix=word_matrix, char_matrix=char_matrix,
                       embeddings=embeddings, encoder=served, roles=role_classifier or train_role_classifier(),
                       fields=fields, weights=weights, card=card, region_index=build_region_index(regions, embeddings),
-                      encodings=dict(encoder.used) if encoder is not None else None)
+                      encodings=encodings)

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import joblib
 import numpy as np
 
 from ..core import ModelLoadError, ModelSaveError
-from ..text import check_encoder, content_key
+from ..text import KeptEncodings, check_encoder, content_key
 from ._model import KEPT_VIEWS, MatchModel
 
 FORMAT_VERSION = 7  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
@@ -106,22 +107,33 @@ def _without_embeddings(model: MatchModel) -> MatchModel:
     return shallow
 
 
-def _passage_keys(model: MatchModel) -> list[str]:
+def _passage_keys(model: MatchModel) -> np.ndarray:
     """The content key of each offer's passage: the key of row i of the embeddings file."""
     name = model.card.get("encoder")
-    return [content_key(name, "passage", o.passage) for o in model.offers] if name else []
+    keys = np.empty(len(model.offers) if name else 0, dtype="S64")
+    for start in range(0, len(keys), KEY_CHUNK):  # the passages' texts a chunk at a time
+        keys[start:start + KEY_CHUNK] = [content_key(name, "passage", o.passage)
+                                         for o in model.offers[start:start + KEY_CHUNK]]
+    return keys
 
 
-def _save_encodings(path: Path, model: MatchModel, encodings: dict) -> None:
-    """The keys of the embeddings file's rows, and every other embedding with its key: each row is kept once."""
-    passage_keys = _passage_keys(model) if model.embeddings is not None else []
-    in_file = set(passage_keys) & set(encodings)
-    if len(in_file) < len(set(passage_keys)):  # rows not encoded by this model's encoder: keep them as they are
-        passage_keys, in_file = [], set()
-    keys = sorted(k for k in encodings if k not in in_file)
+KEY_CHUNK = 8_192
+
+
+def _save_encodings(path: Path, model: MatchModel, encodings: Mapping[str, np.ndarray]) -> None:
+    """The keys of the embeddings file's rows, and every other embedding with its key: each row is kept once.
+
+    Encodings whose rows are those of the embeddings file (a fit's own, or those read from the directory that held
+    this catalog's model) keep only their other rows; any others are written whole, keys and rows."""
+    passage_keys = _passage_keys(model) if model.embeddings is not None else np.empty(0, dtype="S64")
+    if isinstance(encodings, KeptEncodings) and np.array_equal(encodings.row_keys, passage_keys):
+        others = encodings.extra
+    else:  # rows not encoded from this model's passages: kept as they are
+        passage_keys, others = np.empty(0, dtype="S64"), encodings
+    keys = sorted(others)
     with open(path, "wb") as f:
-        np.savez(f, keys=np.array(keys, dtype="S64"), passage_keys=np.array(passage_keys, dtype="S64"),
-                 rows=np.array([encodings[k] for k in keys], dtype=np.float32).reshape(len(keys), -1))
+        np.savez(f, keys=np.array(keys, dtype="S64"), passage_keys=passage_keys,
+                 rows=np.array([others[k] for k in keys], dtype=np.float32).reshape(len(keys), -1))
     os.chmod(path, 0o644)
 
 
@@ -211,25 +223,43 @@ def _unwrap_maps(model: MatchModel) -> None:
             model.__dict__[name] = np.asarray(model.__dict__[name])
 
 
-def read_encodings(directory: str | Path) -> dict:
-    """The embeddings a model directory keeps for the next retrain, by content key; {} when it has none (or they
-    cannot be read: then everything is encoded again, nothing else changes)."""
+def read_encodings(directory: str | Path) -> Mapping[str, np.ndarray]:
+    """The embeddings a model directory keeps for the next retrain, by content key (the embeddings file's rows mapped,
+    not read); {} when it has none (or they cannot be read: then everything is encoded again, nothing else changes)."""
     directory = Path(directory)
     try:
         with np.load(directory / ENCODINGS, allow_pickle=False) as data:
-            known = dict(zip(data["keys"].astype(str).tolist(), data["rows"]))
-            passage_keys = data["passage_keys"].astype(str).tolist() if "passage_keys" in data else []
-        if passage_keys:
-            known.update(zip(passage_keys, np.load(directory / EMBEDDINGS, mmap_mode="r")))
-        return known
+            others = dict(zip(data["keys"].astype(str).tolist(), data["rows"]))
+            passage_keys = data["passage_keys"] if "passage_keys" in data else np.empty(0, dtype="S64")
+        rows = np.load(directory / EMBEDDINGS, mmap_mode="r") if len(passage_keys) else np.empty((0, 0), np.float32)
+        if len(rows) != len(passage_keys):
+            return {}
+        return KeptEncodings(passage_keys, rows, others)
     except (OSError, ValueError, KeyError):
         return {}
+
+
+def prefetch(directory: Path) -> None:
+    """Ask the kernel to read the model's mapped files into the page cache in the background: the first requests
+    after a (re)load then find the rows they read in memory instead of waiting on the disk for each page."""
+    for name in (ARTIFACT, EMBEDDINGS):
+        try:
+            fd = os.open(directory / name, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except (AttributeError, OSError):  # not on this system: the pages come when first read, as before
+            pass
+        finally:
+            os.close(fd)
 
 
 def load(directory: str | Path) -> MatchModel:
     """The model in `directory`; ModelLoadError with what to do when it is missing, half-written or foreign."""
     directory = Path(directory)
     read_card(directory)
+    prefetch(directory)
     try:
         model = joblib.load(directory / ARTIFACT, mmap_mode="r")
     except FileNotFoundError:

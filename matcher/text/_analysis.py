@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 import numpy as np
@@ -224,8 +225,9 @@ class TextVectorizer:
     def fit_transform(self, texts: list[str], extra_lexicon: list[str] = ()) -> tuple[sparse.csr_matrix,
                                                                                        sparse.csr_matrix]:
         """fit, and the texts' two views: each text is analysed once (on 10,000 offers half the time of fit and
-        transform apart), with the same matrices."""
-        self.analyzer_ = StemAnalyzer(build_lexicon([*texts, *extra_lexicon]))
+        transform apart), with the same matrices. `texts` is read in order and in slices, never held whole here,
+        so it may be a sequence that builds each text when read (matcher.model.OfferTexts)."""
+        self.analyzer_ = StemAnalyzer(build_lexicon(chain(texts, extra_lexicon)))
         self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
                                       dtype=np.float32)
         words = self.words_.fit_transform(texts)

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -149,6 +149,54 @@ def content_key(encoder_name: str, kind: str, text: str) -> str:
     return hashlib.sha256(f"{encoder_name}\x00{kind}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class KeptEncodings(Mapping):
+    """Embeddings by content key, as a model keeps them for the next retrain: the rows of one array (row i's key is
+    row_keys[i]: the offers' passages, the rows of the embeddings file), found by binary search in their keys, and a
+    dict of the few others (queries, the texts the field classifier learns from).
+
+    A dict of a million keys and row views would hold 300 MB of Python objects, twice at a save; this holds the
+    keys as one array of 64-byte digests (1,000,000 offers: 61 MB) and the rows where they lie, mapped or not.
+    """
+
+    def __init__(self, row_keys: np.ndarray, rows: np.ndarray, extra: Mapping[str, np.ndarray] | None = None):
+        self.row_keys, self.rows = np.asarray(row_keys, dtype="S64"), rows
+        self.extra = dict(extra or {})
+        self._order = np.argsort(self.row_keys, kind="stable")
+        self._sorted = self.row_keys[self._order]
+
+    def position(self, key: str) -> int | None:
+        """The row of `rows` that holds `key`, or None."""
+        try:
+            digest = key.encode("ascii")
+        except (AttributeError, UnicodeEncodeError):
+            return None
+        at = int(np.searchsorted(self._sorted, digest))
+        return int(self._order[at]) if at < len(self._sorted) and self._sorted[at] == digest else None
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key in self.extra:
+            return self.extra[key]
+        at = self.position(key)
+        if at is None:
+            raise KeyError(key)
+        return self.rows[at]
+
+    def __contains__(self, key) -> bool:
+        return key in self.extra or self.position(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.extra
+        yield from self._array_keys().astype(str).tolist()
+
+    def __len__(self) -> int:
+        return len(self.extra) + len(self._array_keys())
+
+    def _array_keys(self) -> np.ndarray:
+        """The array's distinct keys that the dict does not hold as well."""
+        distinct = np.unique(self._sorted)
+        return distinct[~np.isin(distinct, np.array(list(self.extra), dtype="S64"))] if self.extra else distinct
+
+
 class ReusingEncoder:
     """Wraps an encoder: texts found in `known` (key -> row) are not encoded again; `used` collects the rows this
     run needed, `encoded` and `reused` count the passages."""
@@ -159,8 +207,18 @@ class ReusingEncoder:
         self.used: dict[str, np.ndarray] = {}
         self.encoded = self.reused = 0
 
+    def keys(self, texts: list[str], kind: str) -> list[str]:
+        return [content_key(self.name, kind, t) for t in texts]
+
+    def kept(self, rows: np.ndarray, row_keys: np.ndarray) -> KeptEncodings:
+        """What this run used, for the next retrain: `rows` (the offers' embeddings) by `row_keys`, and every other
+        row it used by its key."""
+        used = list(self.used)
+        others = ~np.isin(np.array(used, dtype="S64"), row_keys) if used else np.zeros(0, dtype=bool)
+        return KeptEncodings(row_keys, rows, {k: self.used[k] for k, other in zip(used, others) if other})
+
     def _encode(self, texts: list[str], kind: str, encode, out: np.ndarray | None = None) -> np.ndarray:
-        keys = [content_key(self.name, kind, t) for t in texts]
+        keys = self.keys(texts, kind)
         missing = {k: t for k, t in zip(keys, texts) if k not in self.known and k not in self.used}
         encoded = np.asarray(encode(list(missing.values())), dtype=np.float32) if missing else None
         if kind == "passage":
