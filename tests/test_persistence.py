@@ -276,6 +276,25 @@ def test_load_asks_the_kernel_to_read_the_mapped_files_ahead_and_loads_where_it_
     assert load(target).offers == tiny_model.offers
 
 
+def test_offers_pack_in_chunks_without_leaving_utf8_copies_in_their_strings_and_unpack_as_they_were(monkeypatch):
+    import sys
+    import matcher.model._model as model_module
+    offers, _ = read_catalog(TINY_CATALOG)
+    offers = tuple(offers)
+    sizes = [sys.getsizeof(o.description) for o in offers]  # CPython counts a cached UTF-8 copy in the size
+    assert any(not o.description.isascii() for o in offers)
+    monkeypatch.setattr(model_module, "PACK_CHUNK", 3)
+    packed = model_module.pack_offers(offers)
+    assert len(packed) == -(-TINY_OFFERS // 3) and all(p.dtype == np.uint8 for p in packed)
+    assert [sys.getsizeof(o.description) for o in offers] == sizes
+    assert model_module.unpack_offers(packed) == offers
+    import io
+    import pickle
+    one = io.BytesIO()  # format 7: one pickle of all the offers' columns, strings as they are
+    pickle.dump({name: [getattr(o, name) for o in offers] for name in model_module.OFFER_COLUMNS}, one, protocol=5)
+    assert model_module.unpack_offers(np.frombuffer(one.getbuffer(), dtype=np.uint8)) == offers
+
+
 def test_a_model_whose_embeddings_file_is_damaged_or_foreign_is_refused(tmp_path, tiny_model):
     target = save(tiny_model, tmp_path / "m")
     np.save(target / "embeddings.npy", np.zeros((TINY_OFFERS - 1, 4), dtype=np.float32))
