@@ -209,12 +209,19 @@ def test_group_input_errors_name_the_field(client, change, loc, type_):
     assert err(response) == [(loc, type_)]
 
 
-def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
+def test_a_running_service_swaps_in_a_retrained_model_its_files_read_ahead_first(tmp_path, monkeypatch):
+    import os
+
+    import service.lifespan
     from matcher import fit_model, read_catalog, save
+    from matcher.model import read_ahead
     from conftest import TINY_CATALOG, TINY_OFFERS, wait_until_ready
+    read = []  # the version each read-ahead met, and whether it read
+    monkeypatch.setattr(service.lifespan, "read_ahead", lambda d: read.append((os.path.realpath(d), read_ahead(d))))
     offers, _ = read_catalog(TINY_CATALOG)
     model_dir = tmp_path / "m"
     save(fit_model(offers[:5], encoder=None), model_dir)
+    first = os.path.realpath(model_dir)
     settings = Settings(model_dir=str(model_dir), reload_seconds=0)
     app = create_app(settings=settings)
     with TestClient(app) as c:
@@ -224,6 +231,7 @@ def test_a_running_service_swaps_in_a_retrained_model(tmp_path):
         save(fit_model(offers, encoder=None), model_dir)
         assert reload_if_changed(app)
         assert c.get("/ready").json()["offers"] == TINY_OFFERS
+        assert read == [(first, True), (os.path.realpath(model_dir), True)]
         assert c.get("/offers/t14").status_code == 200
 
 

@@ -260,19 +260,22 @@ def test_offers_texts_built_when_read_give_the_vectorizer_the_same_matrices_as_a
         assert a.shape == b.shape and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data)
 
 
-def test_load_asks_the_kernel_to_read_the_mapped_files_ahead_and_loads_where_it_cannot(tmp_path, tiny_model,
-                                                                                      monkeypatch):
+def test_read_ahead_reads_a_models_files_through_once_unless_they_would_crowd_the_memory(tmp_path, tiny_model,
+                                                                                         monkeypatch):
+    import builtins
     import os
-    target = save(tiny_model, tmp_path / "m")
-    asked = []
-    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, length, advice: asked.append(
-        (os.path.basename(os.readlink(f"/proc/self/fd/{fd}")), offset, length, advice)))
-    load(target)
-    assert sorted(asked) == [(name, 0, 0, os.POSIX_FADV_WILLNEED) for name in ("embeddings.npy", "model.joblib")]
 
-    def unsupported(*args):
-        raise OSError(95, "Operation not supported")
-    monkeypatch.setattr(os, "posix_fadvise", unsupported)
+    from matcher.model import read_ahead
+    target = save(tiny_model, tmp_path / "m")
+    opened, real_open = [], builtins.open
+    monkeypatch.setattr(builtins, "open", lambda f, *a, **k: opened.append(os.path.basename(f)) or real_open(f, *a, **k))
+    assert read_ahead(target) and opened == ["model.joblib", "embeddings.npy"]
+    opened.clear()
+    real_sysconf = os.sysconf
+    monkeypatch.setattr(os, "sysconf", lambda name: 1 if name == "SC_AVPHYS_PAGES" else real_sysconf(name))
+    assert not read_ahead(target) and opened == []
+    assert not read_ahead(tmp_path / "nothing-here")  # no files: nothing to read
+    monkeypatch.undo()
     assert load(target).offers == tiny_model.offers
 
 
