@@ -269,7 +269,7 @@ def test_read_ahead_reads_a_models_files_through_once_unless_they_would_crowd_th
     target = save(tiny_model, tmp_path / "m")
     opened, real_open = [], builtins.open
     monkeypatch.setattr(builtins, "open", lambda f, *a, **k: opened.append(os.path.basename(f)) or real_open(f, *a, **k))
-    assert read_ahead(target) and opened == ["model.joblib", "embeddings.npy"]
+    assert read_ahead(target) and opened == ["model.joblib", "offers.bin", "embeddings.npy"]
     opened.clear()
     real_sysconf = os.sysconf
     monkeypatch.setattr(os, "sysconf", lambda name: 1 if name == "SC_AVPHYS_PAGES" else real_sysconf(name))
@@ -296,6 +296,27 @@ def test_offers_pack_in_chunks_without_leaving_utf8_copies_in_their_strings_and_
     one = io.BytesIO()  # format 7: one pickle of all the offers' columns, strings as they are
     pickle.dump({name: [getattr(o, name) for o in offers] for name in model_module.OFFER_COLUMNS}, one, protocol=5)
     assert model_module.unpack_offers(np.frombuffer(one.getbuffer(), dtype=np.uint8)) == offers
+
+
+def test_a_saved_model_keeps_its_offers_in_a_file_of_their_own_written_a_chunk_at_a_time(tmp_path, tiny_model,
+                                                                                         monkeypatch):
+    import pickle
+
+    import joblib
+    import matcher.model._model as model_module
+    monkeypatch.setattr(model_module, "PACK_CHUNK", 4)
+    target = save(tiny_model, tmp_path / "m")
+    apart = joblib.load(target / ARTIFACT, mmap_mode="r").offers  # the artifact says where each chunk ends
+    assert isinstance(apart, model_module.OffersApart) and len(apart.ends) == -(-TINY_OFFERS // 4)
+    assert apart.ends[-1] == (target / "offers.bin").stat().st_size
+    assert load(target).offers == tiny_model.offers
+    assert pickle.loads(pickle.dumps(tiny_model)).offers == tiny_model.offers  # pickled whole, they go along
+    (target / "offers.bin").write_bytes((target / "offers.bin").read_bytes()[:apart.ends[0] + 10])
+    with pytest.raises(ModelLoadError, match="offers.bin.*cannot be read"):
+        load(target)
+    (target / "offers.bin").unlink()
+    with pytest.raises(ModelLoadError, match="offers.bin.*missing"):
+        load(target)
 
 
 def test_a_model_whose_embeddings_file_is_damaged_or_foreign_is_refused(tmp_path, tiny_model):

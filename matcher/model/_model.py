@@ -105,6 +105,27 @@ def _pack_chunk(offers) -> np.ndarray:
     return np.frombuffer(buffer.getbuffer(), dtype=np.uint8)
 
 
+@dataclass(frozen=True)
+class OffersApart:
+    """What a saved model's artifact holds in place of its offers: they are in a file of their own beside it, the
+    chunks' pickles one after another, written one at a time (matcher.model.save), never all held in memory."""
+
+    ends: tuple[int, ...]  # the byte offset where each chunk's pickle ends
+
+
+def write_offers(offers: tuple[Offer, ...], file) -> OffersApart:
+    ends = []
+    for start in range(0, len(offers), PACK_CHUNK):
+        file.write(_pack_chunk(offers[start:start + PACK_CHUNK]))
+        ends.append(file.tell())
+    return OffersApart(tuple(ends))
+
+
+def read_offers(data: np.ndarray, apart: OffersApart) -> tuple[Offer, ...]:
+    """The offers of write_offers, from the file's bytes (mapped)."""
+    return unpack_offers([data[start:end] for start, end in zip((0, *apart.ends), apart.ends)])
+
+
 def unpack_offers(packed: list[np.ndarray] | bytes | np.ndarray) -> tuple[Offer, ...]:
     """The offers of pack_offers, or of the one pickle of all of them that models of format 7 hold."""
     offers = []
@@ -152,11 +173,13 @@ class MatchModel:
         # maps them from disk instead of building them from 100,000 offers); the others are rebuilt on first use,
         # char_columns too: only the full scorer reads it, and kept it would hold the largest matrix twice
         state = {f.name: getattr(self, f.name) for f in dataclass_fields(self) if f.name != "encodings"}
-        return {**state, "offers": pack_offers(self.offers), **{name: getattr(self, name) for name in KEPT_VIEWS}}
+        offers = self.offers if isinstance(self.offers, OffersApart) else pack_offers(self.offers)
+        return {**state, "offers": offers, **{name: getattr(self, name) for name in KEPT_VIEWS}}
 
     def __setstate__(self, state: dict) -> None:
-        offers = state["offers"]
-        self.__dict__.update(state, offers=offers if isinstance(offers, tuple) else unpack_offers(offers))
+        offers = state["offers"]  # OffersApart: load reads them from their file
+        self.__dict__.update(state, offers=offers if isinstance(offers, (tuple, OffersApart)) else
+                             unpack_offers(offers))
 
     def but(self, **changes) -> "MatchModel":
         """This model with some of encoder, weights, feedback or card changed, and the views cached on it kept (they

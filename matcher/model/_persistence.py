@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import pickle
 import shutil
 import socket
 import tempfile
@@ -16,16 +17,17 @@ import numpy as np
 
 from ..core import ModelLoadError, ModelSaveError
 from ..text import KeptEncodings, check_encoder, content_key
-from ._model import KEPT_VIEWS, MatchModel
+from ._model import KEPT_VIEWS, MatchModel, OffersApart, read_offers, write_offers
 
 FORMAT_VERSION = 8  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
 # 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23), the
 # feedback signal (issue 22); 6: the offers' embeddings in a file of their own, read by the model and the next retrain;
-# 7: the offers packed by column and the request's views kept (a tenth of the load time); 8: packed a chunk at a time,
-# their strings other than ASCII as UTF-8 bytes (train memory)
+# 7: the offers packed by column and the request's views kept (a tenth of the load time); 8: the offers in a file of
+# their own, written a chunk at a time, their strings other than ASCII as UTF-8 bytes (train memory)
 READABLE = (6, 7, 8)  # a format 6 model loads as it is: its offers unpacked the slow way, its views built on first use
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
+OFFERS = "offers.bin"  # the offers, packed (model.write_offers); the artifact says where each chunk ends
 EMBEDDINGS = "embeddings.npy"  # the offers' embeddings, row i of offer i: memory-mapped to serve, reused to retrain
 ENCODINGS = "encodings.npz"  # the keys of those rows and the other embeddings by content key, for the next retrain
 WRITER = ".writer"  # in a version directory while a save writes it: {"pid", "host"}
@@ -66,8 +68,10 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
         raise _cannot_write(directory, exc) from exc
     link = directory.parent / f".{directory.name}.link-{version.name.rsplit('-', 1)[-1]}"
     try:
+        with open(version / OFFERS, "wb") as f:  # a chunk at a time: never all of them packed in memory
+            apart = write_offers(model.offers, f)
         # uncompressed, so that load maps the matrices from disk: a request reads only the rows it needs
-        joblib.dump(_without_embeddings(model), version / ARTIFACT)
+        joblib.dump(_apart(model, apart), version / ARTIFACT)
         if model.embeddings is not None:
             np.save(version / EMBEDDINGS, np.asarray(model.embeddings, dtype=np.float32))
             os.chmod(version / EMBEDDINGS, 0o644)
@@ -77,6 +81,7 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
         (version / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         os.chmod(version, 0o755)
         os.chmod(version / ARTIFACT, 0o644)
+        os.chmod(version / OFFERS, 0o644)
         os.chmod(version / CARD, 0o644)
         os.symlink(version.name, link)
         previous = directory.resolve() if directory.is_symlink() else None
@@ -100,11 +105,14 @@ def save(model: MatchModel, directory: str | Path, *, catalog_sha256: str | None
     return directory
 
 
-def _without_embeddings(model: MatchModel) -> MatchModel:
-    """The model as pickled into the artifact: its embeddings go to a file of their own (shallow copy, so the views
-    cached on it, such as the transposed word matrix, are pickled as they are)."""
+def _apart(model: MatchModel, offers: OffersApart) -> MatchModel:
+    """The model as pickled into the artifact: its embeddings and its offers go to files of their own (shallow copy,
+    so the views cached on it, such as the transposed word matrix, are pickled as they are; they are built first,
+    from the offers, which the copy lacks)."""
+    for name in KEPT_VIEWS:
+        getattr(model, name)
     shallow = object.__new__(MatchModel)  # not copy.copy: that would pickle the offers and unpickle them
-    shallow.__dict__.update(model.__dict__, embeddings=None)
+    shallow.__dict__.update(model.__dict__, embeddings=None, offers=offers)
     return shallow
 
 
@@ -249,7 +257,7 @@ def read_ahead(directory: str | Path) -> bool:
     them (1,000,000 offers, files not cached, the 40 requests right after load: p50 180 ms, max 4.5 s; read ahead
     first, 12 s more: p50 124 ms, max 0.6 s). The service reads ahead before it reports ready or swaps a new model
     in. Nothing is read (False) when the files would not fit into half the memory the system has available."""
-    files = [f for f in (Path(directory) / name for name in (ARTIFACT, EMBEDDINGS)) if f.exists()]
+    files = [f for f in (Path(directory) / name for name in (ARTIFACT, OFFERS, EMBEDDINGS)) if f.exists()]
     try:
         size = sum(f.stat().st_size for f in files)
         available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -278,6 +286,13 @@ def load(directory: str | Path) -> MatchModel:
                              "`matcher train`") from None
     if not isinstance(model, MatchModel):
         raise ModelLoadError(f"{str(directory / ARTIFACT)!r} holds no kommune-matcher model; retrain")
+    if isinstance(model.offers, OffersApart):
+        try:
+            model.__dict__["offers"] = read_offers(np.memmap(directory / OFFERS, dtype=np.uint8, mode="r"),
+                                                   model.offers)
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError):
+            raise ModelLoadError(f"{str(directory / OFFERS)!r} is missing or cannot be read; retrain with "
+                                 "`matcher train`") from None
     if (directory / EMBEDDINGS).exists():
         try:
             embeddings = np.load(directory / EMBEDDINGS, mmap_mode="r")
