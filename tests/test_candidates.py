@@ -122,6 +122,15 @@ def test_a_graph_survives_pickling_and_searches_the_same():
     assert graph.search(vectors[3], 5)[0][0] == 3
 
 
+def test_a_graph_over_rows_at_positions_added_a_chunk_at_a_time_is_the_graph_of_those_rows(monkeypatch):
+    import matcher.model._index as index_module
+    vectors = unit(*np.random.default_rng(1).standard_normal((300, 8)))
+    positions = np.sort(np.random.default_rng(2).choice(300, 170, replace=False))
+    whole = VectorIndex(vectors[positions])._blob.tobytes()
+    monkeypatch.setattr(index_module, "ADD_CHUNK", 16)  # several chunks, the last one short
+    assert VectorIndex(vectors, positions)._blob.tobytes() == whole
+
+
 PROFILES = [
     {"role_title": "Jugendhilfeplanerin", "needs": "Wie beteiligen wir Jugendliche an der Jugendhilfeplanung?",
      "region": "NW"},
