@@ -217,8 +217,9 @@ class ReusingEncoder:
         others = ~np.isin(np.array(used, dtype="S64"), row_keys) if used else np.zeros(0, dtype=bool)
         return KeptEncodings(row_keys, rows, {k: self.used[k] for k, other in zip(used, others) if other})
 
-    def _encode(self, texts: list[str], kind: str, encode, out: np.ndarray | None = None) -> np.ndarray:
-        keys = self.keys(texts, kind)
+    def _encode(self, texts: list[str], kind: str, encode, out: np.ndarray | None = None,
+                keys: list[str] | None = None) -> np.ndarray:
+        keys = self.keys(texts, kind) if keys is None else keys
         missing = {k: t for k, t in zip(keys, texts) if k not in self.known and k not in self.used}
         encoded = np.asarray(encode(list(missing.values())), dtype=np.float32) if missing else None
         if kind == "passage":
@@ -244,6 +245,8 @@ class ReusingEncoder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "query", self.encoder.encode_queries)
 
-    def encode_passages(self, texts: list[str], out: np.ndarray | None = None) -> np.ndarray:
-        """The passages' rows; given `out` (rows of a larger array), written into it, which `used` then refers to."""
-        return self._encode(texts, "passage", self.encoder.encode_passages, out)
+    def encode_passages(self, texts: list[str], out: np.ndarray | None = None,
+                        keys: list[str] | None = None) -> np.ndarray:
+        """The passages' rows; given `out` (rows of a larger array), written into it, which `used` then refers to;
+        given `keys` (self.keys of the texts), they are not computed again."""
+        return self._encode(texts, "passage", self.encoder.encode_passages, out, keys)
