@@ -153,21 +153,40 @@ def test_the_classifier_survives_joblib(classifier, tmp_path):
     assert loaded.guess(titles) == classifier.guess(titles)
 
 
-def test_probabilities_without_scikit_learn_s_checks_are_its_own_bit_for_bit(classifier, tiny_model):
+@pytest.mark.filterwarnings("ignore:Label not 2 is present in all training examples")  # the constant label, meant
+def test_the_classifiers_kept_as_data_compute_scikit_learns_numbers_bit_for_bit(classifier, tiny_model):
+    """The role and field classifiers keep what scikit-learn fitted as plain data (a model never imports it to
+    score): their features and probabilities are scikit-learn's own, on titles and needs nobody trained on."""
     import numpy as np
     from scipy import sparse
-    from matcher.model._classifiers import field_features, logistic_proba
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    from matcher.model._classifiers import (FittedLogistic, FittedOneVsRest, field_features, taxonomy_titles,
+                                            title_for_chars)
+    rows = read_labeled_titles()
+    trained = [r.title for r in rows] + taxonomy_titles()[0]
+    references = [TfidfVectorizer(analyzer="char_wb", preprocessor=title_for_chars, ngram_range=(2, 5),
+                                  sublinear_tf=True, dtype=np.float32),
+                  TfidfVectorizer(analyzer=classifier.words_.analyzer, sublinear_tf=True, dtype=np.float32),
+                  TfidfVectorizer(analyzer=classifier.heads_.analyzer, sublinear_tf=True, dtype=np.float32)]
+    for reference in references:
+        reference.fit(trained)
     titles = [r.title for r in read_labeled_titles(HELDOUT)] + ["", "Sachbearbeiterin (m/w/d) im Ordnungsamt", "x" * 300]
-    features = sparse.hstack([v.transform(titles) for v in (classifier.chars_, classifier.words_,
-                                                             classifier.heads_)]).tocsr()
+    features = sparse.hstack([v.transform(titles) for v in references]).tocsr()
     assert (classifier._features(titles) != features).nnz == 0
-    assert np.array_equal(classifier.predict_proba(titles), classifier.model_.predict_proba(features))
-    if classifier.second_ is not None:
-        assert np.array_equal(logistic_proba(classifier.second_, features), classifier.second_.predict_proba(features))
-    # the field classifier: one-vs-rest over the needs' words and embeddings
+    roles = [r.role for r in rows] + taxonomy_titles()[1]
+    multiclass = LogisticRegression(C=classifier.C, max_iter=2000).fit(
+        sparse.hstack([v.transform(trained) for v in references]).tocsr(), roles)
+    assert np.array_equal(FittedLogistic.of(multiclass).predict_proba(features), multiclass.predict_proba(features))
+    binary = LogisticRegression(max_iter=2000).fit(features, [t.startswith("S") for t in titles])
+    assert np.array_equal(FittedLogistic.of(binary).predict_proba(features), binary.predict_proba(features))
+    # the field classifier: one-vs-rest over the needs' words and embeddings, one label never seen
     needs = ["Jugendliche an der Planung beteiligen", "Drogen im Stadtteil", "", "Klimaanpassung und Hitze"]
     words, _ = tiny_model.vectorizer.transform(needs)
     embeddings = tiny_model.encoder.encode_queries(needs) if tiny_model.encoder is not None else None
-    fields = tiny_model.fields
-    X = field_features(words, embeddings if fields.uses_embeddings_ else None, fields.embedding_weight)
-    assert np.array_equal(fields.predict_proba(words, embeddings), fields.model_.predict_proba(X))
+    X = field_features(words, embeddings, 3.0)
+    targets = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
+    reference = OneVsRestClassifier(LogisticRegression()).fit(X, targets)
+    assert np.array_equal(FittedOneVsRest.of(reference).predict_proba(X), reference.predict_proba(X))

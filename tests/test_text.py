@@ -61,23 +61,62 @@ def test_sentence_windows_cut_at_sentence_ends_and_keep_every_sentence():
     assert sentence_windows("Kurz.") == ["Kurz."]
 
 
-def test_the_lean_tfidf_is_scikit_learns_transform_bit_for_bit():
+def test_the_tfidf_kept_as_data_is_scikit_learns_transform_bit_for_bit():
+    """A model keeps its vectorizers as plain data (FittedTfidf) and applies them without scikit-learn: the same
+    matrices as scikit-learn's transform, words and char n-grams, on needs nobody trained on."""
     import json
 
     import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     from conftest import BUNDLED_CATALOG, ROOT
     from matcher import read_catalog
-    from matcher.text import TextVectorizer, tfidf
-    offers, _ = read_catalog(BUNDLED_CATALOG)
-    vectorizer = TextVectorizer().fit([o.text for o in offers])
+    from matcher.text import FittedTfidf, TextVectorizer, tfidf
+    from matcher.text._analysis import content_for_chars
+    texts = [o.text for o in read_catalog(BUNDLED_CATALOG)[0]]
+    vectorizer = TextVectorizer().fit(texts)
+    words = TfidfVectorizer(analyzer=vectorizer.analyzer_, sublinear_tf=True, dtype=np.float32).fit(texts)
+    chars = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars, ngram_range=(3, 5), sublinear_tf=True,
+                            dtype=np.float32).fit(texts)
+    assert vectorizer.words_.vocabulary_ == words.vocabulary_
+    assert list(vectorizer.words_.get_feature_names_out()) == list(words.get_feature_names_out())
     needs = [json.loads(line)["needs"] for line in (ROOT / "benchmarks" / "data" / "profiles.jsonl").open()]
-    needs += ["", "xqzv", "Ärger!! Ärger", "KiTa-Beteiligung\nmehrzeilig", "a " * 3]
-    for sklearn_vectorizer in (vectorizer.words_, vectorizer.chars_):
-        ours, theirs = tfidf(sklearn_vectorizer, needs), sklearn_vectorizer.transform(needs)
-        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
-        for part in ("indptr", "indices", "data"):
-            assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
+    needs += ["", "xqzv", "Ärger!! Ärger", "KiTa-Beteiligung\nmehrzeilig", "a " * 3, "  Tab\tund   Leer  "]
+    for kept, reference in ((vectorizer.words_, words), (FittedTfidf.of(chars), chars)):
+        for batch in (needs, needs[:1], needs[:9]):  # one row, a few, many: each way of summing the norms
+            ours, theirs = tfidf(kept, batch), reference.transform(batch)
+            assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+            for part in ("indptr", "indices", "data"):
+                assert np.array_equal(getattr(ours, part), getattr(theirs, part)), part
+
+
+@pytest.mark.parametrize("rows", [1, 8, 9, 200])
+def test_rows_are_normalised_as_scikit_learn_normalises_them_bit_for_bit(rows):
+    import numpy as np
+    from scipy import sparse
+    from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+    from matcher.text._tfidf import normalize_rows_l2
+    rng = np.random.default_rng(rows)
+    matrix = sparse.random(rows, 500, density=0.05, format="csr", dtype=np.float32, random_state=rows)
+    matrix.data = (matrix.data * rng.choice([1e-3, 1.0, 1e3], size=matrix.nnz)).astype(np.float32)
+    matrix = sparse.vstack([sparse.csr_matrix((1, 500), dtype=np.float32), matrix[1:]]).tocsr()  # an empty row
+    ours, theirs = matrix.copy(), matrix.copy()
+    normalize_rows_l2(ours)
+    inplace_csr_row_normalize_l2(theirs)
+    assert np.array_equal(ours.data, theirs.data) and ours.data.dtype == np.float32
+
+
+def test_a_saved_model_scores_without_importing_scikit_learn(tiny_model_dir):
+    """Loading and scoring never import scikit-learn (a second of every command; and a model does not depend on
+    the scikit-learn version that trained it)."""
+    import subprocess
+    import sys
+    code = ("import sys, matcher; m = matcher.load(sys.argv[1]); matcher.recommend(m, "
+            "matcher.parse_profile({'needs': 'Jugendbeteiligung im Stadtteil', 'role_title': 'Jugendpfleger'}), 5); "
+            "print(sorted(n for n in sys.modules if n.split('.')[0] == 'sklearn'))")
+    out = subprocess.run([sys.executable, "-c", code, str(tiny_model_dir)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 @pytest.mark.parametrize("chunk", [7, 4096])

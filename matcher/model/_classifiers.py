@@ -1,5 +1,5 @@
 """The model's classifiers: a person's role from the job title, their fields from the needs, and the
-probabilities both compute per request without scikit-learn's input checks."""
+probabilities both compute per request, from what scikit-learn fitted, without scikit-learn."""
 from __future__ import annotations
 
 import csv
@@ -10,40 +10,83 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 from scipy.special import expit
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.utils.extmath import safe_sparse_dot, softmax
 
 from ..core import DATA_DIR, FIELDS, ROLES, NotFittedError, taxonomy
-from ..text import StemAnalyzer, build_lexicon, normalize, normalize_for_chars, tfidf
+from ..text import FittedTfidf, StemAnalyzer, build_lexicon, normalize, normalize_for_chars, tfidf
 
 
-# Probabilities of fitted scikit-learn logistic regressions without their checks of the input on every call.
+# Fitted logistic regressions as plain data, their probabilities computed as predict_proba computes them.
 #
-# For the one short text of a request the checks (validate_data, the dataframe probes) cost several times the
-# product itself: 8 ms of a 17 ms request at 10,000 offers. These functions repeat what predict_proba computes, in
-# the same order, so the numbers are the same bit for bit (tests/test_roles.py); the input is ours and checked.
+# scikit-learn fits them; a saved model keeps their coefficients only, so that loading and scoring never import
+# scikit-learn (matcher/text/_tfidf.py says why), and a request skips scikit-learn's checks of its input, which cost
+# several times the product itself for the one short text of a request (8 ms of a 17 ms request at 10,000 offers).
+# The same operations in the same order: the numbers are the same bit for bit (tests/test_roles.py).
 
-def _decision(model: LogisticRegression, features) -> np.ndarray:
-    scores = safe_sparse_dot(features, model.coef_.T, dense_output=True) + model.intercept_
+@dataclass(frozen=True, eq=False)
+class FittedLogistic:
+    """A fitted LogisticRegression's classes, coefficients and intercepts."""
+
+    classes_: np.ndarray
+    coef_: np.ndarray
+    intercept_: np.ndarray
+
+    @classmethod
+    def of(cls, model) -> "FittedLogistic":
+        return cls(model.classes_, model.coef_, model.intercept_)
+
+    def predict_proba(self, features) -> np.ndarray:
+        return logistic_proba(self, features)
+
+
+@dataclass(frozen=True, eq=False)
+class FittedOneVsRest:
+    """A fitted multilabel OneVsRestClassifier: one column per label, each a FittedLogistic or, for a label seen
+    always or never, its constant."""
+
+    estimators_: tuple
+
+    @classmethod
+    def of(cls, model) -> "FittedOneVsRest":
+        if not model.multilabel_:
+            raise ValueError("only a multilabel one-vs-rest classifier is kept as data")
+        return cls(tuple(FittedLogistic.of(e) if hasattr(e, "coef_") else float(np.ravel(e.y_)[0])
+                         for e in model.estimators_))
+
+    def predict_proba(self, features) -> np.ndarray:
+        return np.array([logistic_proba(e, features)[:, 1] if isinstance(e, FittedLogistic)
+                         else np.full(features.shape[0], e) for e in self.estimators_]).T
+
+
+def _decision(model, features) -> np.ndarray:
+    scores = np.asarray(features @ model.coef_.T) + model.intercept_
     return scores.reshape(-1) if scores.ndim > 1 and scores.shape[1] == 1 else scores
 
 
-def logistic_proba(model: LogisticRegression, features) -> np.ndarray:
-    """model.predict_proba(features): a sigmoid for two classes, the softmax for more."""
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """scikit-learn's softmax, in place, in its order: the row's maximum off, exp, divided by the row's sum."""
+    scores -= scores.max(axis=1).reshape(-1, 1)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1).reshape(-1, 1)
+    return scores
+
+
+def logistic_proba(model, features) -> np.ndarray:
+    """model.predict_proba(features) of a fitted logistic regression: a sigmoid for two classes, the softmax for
+    more."""
     if len(model.classes_) > 2:
-        return softmax(_decision(model, features), copy=False)
+        return _softmax(_decision(model, features))
     prob = expit(_decision(model, features))
     return np.stack([1 - prob, prob], axis=1)
 
 
 def one_vs_rest_proba(model, features) -> np.ndarray:
-    """OneVsRestClassifier(LogisticRegression).predict_proba of a multilabel model (one column per label); an
-    estimator that is no logistic regression (a label seen always or never) answers for itself."""
+    """predict_proba of a multilabel one-vs-rest model (one column per label): a FittedOneVsRest, or a fitted
+    OneVsRestClassifier of a model saved before they were kept as data."""
+    if isinstance(model, FittedOneVsRest):
+        return model.predict_proba(features)
     if not model.multilabel_ or len(model.estimators_) == 1:
         return model.predict_proba(features)  # normalised rows: not the field classifier's case
-    return np.array([logistic_proba(e, features)[:, 1] if isinstance(e, LogisticRegression)
+    return np.array([logistic_proba(e, features)[:, 1] if hasattr(e, "coef_")
                      else e.predict_proba(features)[:, 1] for e in model.estimators_]).T
 
 
@@ -71,8 +114,11 @@ class FieldClassifier:
     def fit(self, words: sparse.csr_matrix, embeddings: np.ndarray | None, labels: list[tuple[str, ...]]):
         targets = np.array([[f in row for f in FIELDS] for row in labels], dtype=int)
         self.uses_embeddings_ = embeddings is not None
-        self.model_ = OneVsRestClassifier(LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000))
-        self.model_.fit(field_features(words, embeddings, self.embedding_weight), targets)
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.multiclass import OneVsRestClassifier
+        fitting = OneVsRestClassifier(LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000))
+        self.model_ = FittedOneVsRest.of(fitting.fit(field_features(words, embeddings, self.embedding_weight),
+                                                     targets))
         return self
 
     def predict_proba(self, words: sparse.csr_matrix, embeddings: np.ndarray | None) -> np.ndarray:
@@ -234,14 +280,17 @@ class RoleClassifier:
     def fit(self, titles: list[str], roles: list[str], second_roles: list[str | None] | None = None
             ) -> "RoleClassifier":
         """`second_roles` (None for none) may cover only the first titles: the rest (e.g. synonyms) are skipped."""
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=title_for_chars, ngram_range=(2, 5),
-                                      sublinear_tf=True, dtype=np.float32)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        chars = TfidfVectorizer(analyzer="char_wb", preprocessor=title_for_chars, ngram_range=(2, 5),
+                                sublinear_tf=True, dtype=np.float32)
         # compound heads carry the role (Gesamt|leitung, Jugendhilfe|planerin): the titles' words are the lexicon
         lexicon = build_lexicon(titles)
-        self.words_ = TfidfVectorizer(analyzer=TitleStems(lexicon), sublinear_tf=True, dtype=np.float32)
-        self.heads_ = TfidfVectorizer(analyzer=HeadStems(lexicon), sublinear_tf=True, dtype=np.float32)
-        features = sparse.hstack([v.fit_transform(titles) for v in (self.chars_, self.words_, self.heads_)]).tocsr()
-        self.model_ = LogisticRegression(C=self.C, max_iter=2000).fit(features, roles)
+        words = TfidfVectorizer(analyzer=TitleStems(lexicon), sublinear_tf=True, dtype=np.float32)
+        heads = TfidfVectorizer(analyzer=HeadStems(lexicon), sublinear_tf=True, dtype=np.float32)
+        features = sparse.hstack([v.fit_transform(titles) for v in (chars, words, heads)]).tocsr()
+        self.chars_, self.words_, self.heads_ = (FittedTfidf.of(v) for v in (chars, words, heads))
+        self.model_ = FittedLogistic.of(LogisticRegression(C=self.C, max_iter=2000).fit(features, roles))
         self.classes_ = tuple(self.model_.classes_)
         seconds = [s or _NONE for s in (second_roles or [])]
         # only pairs the labels know (leitung + politik): never a Referentin "des Landrats" made politik
@@ -249,7 +298,7 @@ class RoleClassifier:
         firsts = {r for r, _ in self.pairs_}
         idx = [i for i, r in enumerate(roles[:len(seconds)]) if r in firsts]
         labels = [seconds[i] for i in idx]
-        self.second_ = (LogisticRegression(C=self.second_C, max_iter=2000).fit(features[idx], labels)
+        self.second_ = (FittedLogistic.of(LogisticRegression(C=self.second_C, max_iter=2000).fit(features[idx], labels))
                         if len(set(labels)) > 1 else None)
         return self
 

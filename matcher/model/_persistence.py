@@ -19,12 +19,13 @@ from ..core import ModelLoadError, ModelSaveError
 from ..text import KeptEncodings, check_encoder, content_key
 from ._model import KEPT_VIEWS, MatchModel, OffersApart, read_offers, write_offers
 
-FORMAT_VERSION = 8  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
+FORMAT_VERSION = 9  # 2: offers encoded with their field labels, a second role; 3: classes in subpackages;
 # 4: the classes in fewer modules (their pickled paths changed); 5: the region partitions and HNSW graphs (issue 23), the
 # feedback signal (issue 22); 6: the offers' embeddings in a file of their own, read by the model and the next retrain;
 # 7: the offers packed by column and the request's views kept (a tenth of the load time); 8: the offers in a file of
-# their own, written a chunk at a time, their strings other than ASCII as UTF-8 bytes (train memory)
-READABLE = (6, 7, 8)  # a format 6 model loads as it is: its offers unpacked the slow way, its views built on first use
+# their own, written a chunk at a time, their strings other than ASCII as UTF-8 bytes (train memory); 9: what the
+# vectorizers and classifiers learned as plain data, no scikit-learn objects (loading never imports scikit-learn)
+READABLE = (6, 7, 8, 9)  # a format 6 model loads as it is: its offers unpacked the slow way, its views built on first use
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
 OFFERS = "offers.bin"  # the offers, packed (model.write_offers); the artifact says where each chunk ends

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from ..model import SIGNALS, Weights
 from ._blend import blend, standardise_signals, top_k
@@ -96,6 +95,7 @@ def fit_pairwise(examples: Sequence[tuple[dict, np.ndarray, np.ndarray]], names:
     # each pair both ways round, so the classes balance and the fit needs no intercept
     x = np.vstack([diffs, -diffs])
     y = np.r_[np.ones(len(diffs)), np.zeros(len(diffs))]
+    from sklearn.linear_model import LogisticRegression  # fitting only: scoring never imports scikit-learn
     fitted = LogisticRegression(C=C, fit_intercept=False, max_iter=5000).fit(x, y)
     return {n: float(w) for n, w in zip(names, fitted.coef_[0])}
 
@@ -112,6 +112,7 @@ def calibrate(examples: Sequence[tuple[dict, np.ndarray, np.ndarray]], weights: 
     x, y = np.concatenate(x), np.concatenate(y)
     if y.all() or not y.any():
         return weights.score_scale, weights.score_shift
+    from sklearn.linear_model import LogisticRegression
     fitted = LogisticRegression(C=100.0).fit(x[:, None], y)
     return float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
 

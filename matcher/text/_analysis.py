@@ -9,10 +9,9 @@ from itertools import chain
 import Stemmer
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from ..core import DATA_DIR, NotFittedError
+from ._tfidf import CharNgrams, FittedTfidf, tfidf
 
 
 # Gender forms reduced to the base form so that "Planer:innen", "PlanerInnen" and "Planerin" meet "Planer".
@@ -227,26 +226,28 @@ class TextVectorizer:
         """fit, and the texts' two views: each text is analysed once (on 10,000 offers half the time of fit and
         transform apart), with the same matrices. `texts` is read in order and in slices, never held whole here,
         so it may be a sequence that builds each text when read (matcher.model.OfferTexts)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer  # fitting only: a loaded model never needs it
         self.analyzer_ = StemAnalyzer(build_lexicon(chain(texts, extra_lexicon)))
-        self.words_ = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
-                                      dtype=np.float32)
-        words = self.words_.fit_transform(texts)
+        fitting = TfidfVectorizer(analyzer=self.analyzer_, min_df=self.min_df, sublinear_tf=self.sublinear_tf,
+                                  dtype=np.float32)
+        words = fitting.fit_transform(texts)
+        self.words_ = FittedTfidf.of(fitting)
         chars = self._fit_chars(texts)
         words.sort_indices()  # the layout transform gives, so that every product sums in the same order
         chars.sort_indices()
         return words, chars
 
     def _fit_chars(self, texts: list[str]) -> sparse.csr_matrix:
-        """The char n-gram view, fitted as scikit-learn's TfidfVectorizer fits it (the same matrix bit for bit) but in
-        two passes over chunks of texts, the first counting in how many texts each n-gram occurs, the second weighing
-        them (as tfidf does for needs) into a matrix allocated once: train never holds the counts beside the matrix,
-        nor scikit-learn's several copies of it (100,000 offers: 1.3 GB at its peak, not 2.4).
+        """The char n-gram view, fitted as scikit-learn's TfidfVectorizer(analyzer="char_wb") fits it (the same
+        matrix bit for bit) but in two passes over chunks of texts, the first counting in how many texts each n-gram
+        occurs, the second weighing them (as tfidf does for needs) into a matrix allocated once: train never holds
+        the counts beside the matrix, nor scikit-learn's several copies of it (100,000 offers: 1.3 GB at its peak,
+        not 2.4).
 
         N-grams found in most offers (a larger share than char_max_share, and in more than CHAR_MAX_DF_FLOOR of
         them) are left out: they hold most of the matrix and tell the offers apart least."""
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", preprocessor=content_for_chars, ngram_range=self.char_ngrams,
-                                      sublinear_tf=self.sublinear_tf, dtype=np.float32)
-        names, df = _document_frequencies(self.chars_.build_analyzer(), texts)
+        analyzer = CharNgrams(content_for_chars, self.char_ngrams)
+        names, df = _document_frequencies(analyzer, texts)
         most = len(texts) if self.char_max_share is None else max(int(self.char_max_share * len(texts)),
                                                                   CHAR_MAX_DF_FLOOR)
         keep = (df >= self.min_df) & (df <= most)
@@ -255,9 +256,10 @@ class TextVectorizer:
         if not keep.any():
             raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
         kept = np.flatnonzero(keep)[np.argsort(names[keep].astype(str), kind="stable")]  # columns in name order
-        self.chars_.vocabulary = dict(zip(names[kept].tolist(), range(len(kept))))
-        # scikit-learn's smooth idf, in the matrix's float32 (its setter fixes the vocabulary: fitted, as fit leaves it)
-        self.chars_.idf_ = np.log(np.float32(len(texts) + 1) / (df[kept].astype(np.float32) + 1)) + 1
+        # scikit-learn's smooth idf, in the matrix's float32
+        idf = np.log(np.float32(len(texts) + 1) / (df[kept].astype(np.float32) + 1)) + 1
+        self.chars_ = FittedTfidf(analyzer, dict(zip(names[kept].tolist(), range(len(kept)))), idf,
+                                  self.sublinear_tf, np.float32)
         nnz = int(df[kept].sum())
         data, indices = np.empty(nnz, dtype=np.float32), np.empty(nnz, dtype=np.int32)
         indptr, at = [np.zeros(1, dtype=np.int64)], 0
@@ -287,34 +289,3 @@ def _document_frequencies(analyze, texts: list[str]) -> tuple[np.ndarray, np.nda
                  for feature in set(analyze(text))]
         df = np.pad(df, (0, len(seen) - len(df))) + np.bincount(np.array(found, dtype=np.int64), minlength=len(seen))
     return np.array(list(seen), dtype=object), df
-
-
-def _tfidf_weights(vectorizer: TfidfVectorizer, matrix: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Counts to TF-IDF, in place, as TfidfVectorizer.transform weighs them: sublinear tf, idf, l2 rows."""
-    matrix.sort_indices()
-    if vectorizer.sublinear_tf:
-        np.log(matrix.data, matrix.data)
-        matrix.data += 1.0
-    matrix.data *= vectorizer.idf_[matrix.indices]
-    inplace_csr_row_normalize_l2(matrix)
-    return matrix
-
-
-def tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> sparse.csr_matrix:
-    """vectorizer.transform(texts), the same matrix bit for bit (tests/test_text.py), without scikit-learn's
-    checks of its input on every call: they cost more than the work for the one short text of a request."""
-    analyze = vectorizer.build_analyzer()
-    vocabulary = vectorizer.vocabulary_
-    indices, counts, indptr = [], [], [0]
-    for text in texts:
-        found: dict[int, int] = {}
-        for feature in analyze(text):
-            column = vocabulary.get(feature)
-            if column is not None:
-                found[column] = found.get(column, 0) + 1
-        indices.extend(found)
-        counts.extend(found.values())
-        indptr.append(len(indices))
-    matrix = sparse.csr_matrix((np.array(counts, dtype=vectorizer.dtype), np.array(indices, dtype=np.int32),
-                                np.array(indptr, dtype=np.int32)), shape=(len(texts), len(vocabulary)))
-    return _tfidf_weights(vectorizer, matrix)
