@@ -298,7 +298,7 @@ def table(rows: list[dict], real: dict) -> str:
     if real is None:
         return "\n".join(lines)
     lines += ["", f"With the real encoder (multilingual-e5-small, 4-bit) at {real['offers']} offers and "
-              f"{real['profiles']} profiles, commands timed whole (start, load, read, encode, write), medians of "
+              f"{real['profiles']} profiles (measured {real['measured']}, {real['commit']}), commands timed whole (start, load, read, encode, write), medians of "
               f"{real['runs']} interleaved runs; the bare encoder is the one-line rival reading the same texts "
               "(benchmarks/bare_encoder.py):", "",
               "| | the engine | the bare encoder as a command | ratio | the bare encoder in this process | ratio |",
@@ -357,6 +357,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
 
 ROWS = HERE / "results_scale_rows.jsonl"  # every size's latest figures, so a run of some sizes keeps the others'
+REAL_ROW = HERE / "results_scale_real.json"  # the real encoder's figures at 300 offers, kept the same way
 
 
 def kept_rows() -> list[dict]:
@@ -388,7 +389,11 @@ def main() -> None:
         for n in filter(None, args.sizes.split(",")):  # --sizes '': the table again from the kept figures
             row = measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to)
             keep_row({**row, "commit": commit, "measured": time.strftime("%Y-%m-%d")})  # as soon as it is in
-        real = real_encoder_row(work, min(args.profiles, 100), args.runs) if args.real else None
+        if args.real:  # kept like the sizes' rows: a run without it shows the latest measured
+            real = {**real_encoder_row(work, min(args.profiles, 100), args.runs), "commit": commit,
+                    "measured": time.strftime("%Y-%m-%d")}
+            REAL_ROW.write_text(json.dumps(real) + "\n", encoding="utf-8")
+        real = json.loads(REAL_ROW.read_text(encoding="utf-8")) if REAL_ROW.exists() else None
         flat = flat_memory(work, tuple(int(n) for n in args.flat.split(","))) if args.flat else []
     rows = kept_rows()
     text = table(rows, real) + ("\n\n" + flat_table(flat) if flat else "")

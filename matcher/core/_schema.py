@@ -164,13 +164,13 @@ class _Checker:
             self.problems.append(Problem((*self.loc, key), f"{key} holds characters that cannot be stored "
                                          "(control characters or broken UTF-16 surrogates)", "invalid_text"))
             return None
+        if len(value) > max_len:  # counted as sent, spaces around it included: the schema's maxLength says so
+            self.problems.append(Problem((*self.loc, key), f"{key} has {len(value)} characters, at most {max_len} "
+                                         "are allowed", "too_long"))
+            return None
         value = value.strip()
         if non_empty and not value:
             self.problems.append(Problem((*self.loc, key), f"{key} is empty", "empty"))
-            return None
-        if len(value) > max_len:
-            self.problems.append(Problem((*self.loc, key), f"{key} has {len(value)} characters, at most {max_len} "
-                                         "are allowed", "too_long"))
             return None
         return value
 
