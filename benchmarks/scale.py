@@ -298,7 +298,8 @@ def table(rows: list[dict], real: dict) -> str:
     if real is None:
         return "\n".join(lines)
     lines += ["", f"With the real encoder (multilingual-e5-small, 4-bit) at {real['offers']} offers and "
-              f"{real['profiles']} profiles (measured {real['measured']}, {real['commit']}), commands timed whole (start, load, read, encode, write), medians of "
+              f"{real['profiles']} profiles (measured {real['measured']}, {real['commit']}), commands timed whole "
+              f"(start, load, read, encode, write), medians of "
               f"{real['runs']} interleaved runs; the bare encoder is the one-line rival reading the same texts "
               "(benchmarks/bare_encoder.py):", "",
               "| | the engine | the bare encoder as a command | ratio | the bare encoder in this process | ratio |",

@@ -378,10 +378,10 @@ def fit_model(offers: list[Offer], *, encoder: Encoder | None | object = _NO_ENC
 
     # Field classifier: offers plus each field's synonyms as short labeled examples, the offers as the encoder read
     # them for the semantic signal, so that each offer is encoded once. Their passages name their fields, which needs
-    # never do; a second encoding without the labels read fields from needs no better (F1 0.66/0.76/0.78 against
-    # 0.72/0.77/0.74 on the three labeled collections at FieldClassifier's threshold, held-out NDCG@10 0.001 lower
-    # on each) at twice the cost of a train. In a large catalog it learns from a fixed choice of FIELD_EXAMPLES
-    # offers: as well as from all.
+    # never do; a second encoding without the labels read fields from needs no better (field F1 on the three
+    # labeled collections 0.66/0.76/0.78 with it, 0.72/0.77/0.74 without it at FieldClassifier's lower threshold;
+    # held-out NDCG@10 0.001 lower with it on each) at twice the cost of a train. In a large catalog it learns from
+    # a fixed choice of FIELD_EXAMPLES offers: as well as from all.
     syn_texts, syn_labels = zip(*[(s, (code,)) for code, e in taxonomy()["fields"].items() for s in e["synonyms"]])
     syn_words, _ = vectorizer.transform(list(syn_texts))
     chosen = field_examples(len(offers))

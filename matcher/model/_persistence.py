@@ -25,7 +25,7 @@ FORMAT_VERSION = 9  # 2: offers encoded with their field labels, a second role; 
 # 7: the offers packed by column and the request's views kept (a tenth of the load time); 8: the offers in a file of
 # their own, written a chunk at a time, their strings other than ASCII as UTF-8 bytes (train memory); 9: what the
 # vectorizers and classifiers learned as plain data, no scikit-learn objects (loading never imports scikit-learn)
-READABLE = (6, 7, 8, 9)  # a format 6 model loads as it is: its offers unpacked the slow way, its views built on first use
+READABLE = (6, 7, 8, 9)  # format 6 loads as it is: its offers unpacked the slow way, its views built on first use
 KIND = "kommune-matcher-model"
 CARD, ARTIFACT = "model.json", "model.joblib"
 OFFERS = "offers.bin"  # the offers, packed (model.write_offers); the artifact says where each chunk ends
