@@ -22,7 +22,7 @@ from feedback import halves, ndcg, undated
 from evaluate import K, Bench, MemoEncoder, fit_engine
 from labeled import COLLECTIONS, write_results
 
-from matcher.feedback._refit import STORED, VerdictCounts, VerdictList
+from matcher.feedback import VerdictCounts, VerdictList
 from matcher.model import DEFAULT_WEIGHTS, SIGNALS
 from matcher.ranking import rank
 from matcher.text import default_encoder
@@ -42,8 +42,8 @@ def verdict_lists(bench: Bench, weights, people: list[int], every_judged: bool) 
             said = {bench.model.offer_ids[j]: 1 if grades.get(bench.model.offer_ids[j], 0) >= 2 else -1
                     for j in shown if grades.get(bench.model.offer_ids[j], 0) != 1}
         offers = tuple(said)
-        out.append(VerdictList(bench.profiles[i].id, bench.interpretations[i].role, offers,
-                               np.zeros((len(offers), len(STORED))), np.array(list(said.values())), len(offers)))
+        out.append(VerdictList(bench.profiles[i].id, bench.interpretations[i].role, offers,  # counts read no signals
+                               np.zeros((len(offers), 0)), np.array(list(said.values())), len(offers)))
     return out
 
 
