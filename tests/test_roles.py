@@ -163,8 +163,8 @@ def test_the_classifiers_kept_as_data_compute_scikit_learns_numbers_bit_for_bit(
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
 
-    from matcher.model._classifiers import (FittedLogistic, FittedOneVsRest, field_features, taxonomy_titles,
-                                            title_for_chars)
+    from matcher.model._classifiers import (FittedLogistic, FittedOneVsRest, field_features, logistic_proba,
+                                            one_vs_rest_proba, taxonomy_titles, title_for_chars)
     rows = read_labeled_titles()
     trained = [r.title for r in rows] + taxonomy_titles()[0]
     references = [TfidfVectorizer(analyzer="char_wb", preprocessor=title_for_chars, ngram_range=(2, 5),
@@ -190,3 +190,6 @@ def test_the_classifiers_kept_as_data_compute_scikit_learns_numbers_bit_for_bit(
     targets = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 0]])
     reference = OneVsRestClassifier(LogisticRegression()).fit(X, targets)
     assert np.array_equal(FittedOneVsRest.of(reference).predict_proba(X), reference.predict_proba(X))
+    # and the fitted scikit-learn objects themselves, as a model saved before format 9 holds them
+    assert np.array_equal(one_vs_rest_proba(reference, X), reference.predict_proba(X))
+    assert np.array_equal(logistic_proba(multiclass, features), multiclass.predict_proba(features))
