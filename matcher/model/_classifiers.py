@@ -81,13 +81,12 @@ def logistic_proba(model, features) -> np.ndarray:
 
 def one_vs_rest_proba(model, features) -> np.ndarray:
     """predict_proba of a multilabel one-vs-rest model (one column per label): a FittedOneVsRest, or a fitted
-    OneVsRestClassifier of a model saved before they were kept as data."""
-    if isinstance(model, FittedOneVsRest):
-        return model.predict_proba(features)
-    if not model.multilabel_ or len(model.estimators_) == 1:
-        return model.predict_proba(features)  # normalised rows: not the field classifier's case
-    return np.array([logistic_proba(e, features)[:, 1] if hasattr(e, "coef_")
-                     else e.predict_proba(features)[:, 1] for e in model.estimators_]).T
+    OneVsRestClassifier of a model saved before they were kept as data (read as one)."""
+    if not isinstance(model, FittedOneVsRest):
+        if not model.multilabel_ or len(model.estimators_) == 1:
+            return model.predict_proba(features)  # normalised rows: not the field classifier's case
+        model = FittedOneVsRest.of(model)
+    return model.predict_proba(features)
 
 
 # Field inference from a person's needs: one-vs-rest logistic regression over word TF-IDF and embeddings.

@@ -68,9 +68,6 @@ class FittedTfidf:
             names[column] = term
         return names
 
-    def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        return tfidf(self, texts)
-
 
 def tfidf(vectorizer, texts: list[str]) -> sparse.csr_matrix:
     """vectorizer.transform(texts) of a FittedTfidf or a fitted TfidfVectorizer, the same matrix bit for bit,
