@@ -108,6 +108,31 @@ def test_diversify_with_lambda_one_keeps_the_score_order():
     assert list(diversify(ranked, scores, sim, np.zeros((3, 3), bool), k=3, lam=1.0)) == [0, 1, 2]
 
 
+
+@pytest.mark.parametrize("copies", [0, 3, 12, 30])
+def test_select_with_lambda_one_equals_diversifying_the_whole_pool(copies):
+    """select reads only the pool's head when it holds k offers that copy none above them; the same list as
+    diversifying all k * POOL_FACTOR, also when copies of the best offer crowd the head and push it to the rest."""
+    from scipy import sparse
+    from matcher.model import OfferIndex
+    from matcher.ranking import POOL_FACTOR, select
+    rng = np.random.default_rng(copies)
+    n, k = 60, 10
+    rows = rng.random((n, 400)) * (rng.random((n, 400)) < 0.05)  # offers that hardly share a term
+    rows[1:copies + 1] = rows[0] + 0.01 * rng.random(400)  # near-copies of the best offer, ranked right after it
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    index = OfferIndex(np.array([f"o{i:02d}" for i in range(n)]), np.array([f"p{i}" for i in range(n)]),
+                       sparse.csr_matrix(rows.astype(np.float32)))
+    scores = np.linspace(2.0, 0.0, n)
+    weights = Weights(mmr_lambda=1.0)
+    shown = select(index, scores, np.ones(n, bool), k, weights)
+    pool = np.arange(k * POOL_FACTOR)
+    sim = (index.char_matrix[pool] @ index.char_matrix[pool].T).toarray()
+    dup = near_duplicates(sim, index.providers[pool], weights.duplicate_same_provider, weights.duplicate_any_provider)
+    assert list(shown) == list(pool[diversify(pool, scores, sim, dup, k, 1.0)])
+    distinct = k * POOL_FACTOR - copies  # the pool's offers that copy none: the copies only fill what is left
+    assert [i for i in shown if 1 <= i <= copies] == list(range(1, copies + 1))[:max(0, k - distinct)]
+
 FUNCTION_WORDS = "Ich will wissen, wofür das bei uns sinnvoll ist und was wir vorher regeln müssen"
 CANNABIS = {"id": "o-cannabis", "title": "Cannabisgesetz: Was Ordnungsbehörden jetzt wissen müssen",
             "description": "Was die Teillegalisierung für Kontrollen bedeutet und was Kommunen jetzt wissen müssen.",

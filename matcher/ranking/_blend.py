@@ -117,9 +117,15 @@ def diversify(ranked: np.ndarray, scores: np.ndarray, similarity: np.ndarray, du
     offer only fill places left over at the end. The first `placed` entries are already shown above the list:
     they count as chosen but are not returned. Returns positions into `ranked`, best first.
     """
+    chosen, duplicates = _marginal_relevance(ranked, scores, similarity, duplicate, k, lam, placed)
+    return np.array((chosen + duplicates)[:k], dtype=int)
+
+
+def _marginal_relevance(ranked, scores, similarity, duplicate, k, lam, placed) -> tuple[list[int], list[int]]:
+    """(the chosen, the near-duplicates held back), positions into `ranked`, each best first."""
     n = len(ranked)
     if n <= placed:
-        return np.zeros(0, dtype=int)
+        return [], []
     relevance = scores[ranked]
     low, spread = relevance[placed:].min(), np.ptp(relevance[placed:])
     relevance = (relevance - low) / (spread if spread > 0 else 1.0)
@@ -138,7 +144,18 @@ def diversify(ranked: np.ndarray, scores: np.ndarray, similarity: np.ndarray, du
         chosen.append(best)
         max_sim = np.maximum(max_sim, similarity[best])
         shadowed |= duplicate[best]
-    return np.array((chosen[placed:] + duplicates)[:k], dtype=int)
+    return chosen[placed:], duplicates
+
+
+def _diversified(index: OfferIndex, pool: np.ndarray, scores: np.ndarray, k: int, weights: Weights,
+                 placed: int) -> tuple[np.ndarray, int]:
+    """(positions of the offers to show, how many of them copy none shown before them) from the ranked pool."""
+    rows = index.char_matrix[pool]
+    similarity = (rows @ rows.T).toarray()
+    duplicate = near_duplicates(similarity, index.providers[pool], weights.duplicate_same_provider,
+                                weights.duplicate_any_provider)
+    chosen, duplicates = _marginal_relevance(pool, scores, similarity, duplicate, k, weights.mmr_lambda, placed)
+    return pool[np.array((chosen + duplicates)[:k], dtype=int)], len(chosen)
 
 
 def select(index: OfferIndex, scores: np.ndarray, mask: np.ndarray, k: int, weights: Weights,
@@ -156,8 +173,10 @@ def select(index: OfferIndex, scores: np.ndarray, mask: np.ndarray, k: int, weig
     if not diversified:
         return top_k(scores, index.ids, k, mask)
     pool = np.concatenate([above, top_k(scores, index.ids, min(k * POOL_FACTOR, int(mask.sum())), mask)])
-    rows = index.char_matrix[pool]
-    similarity = (rows @ rows.T).toarray()
-    duplicate = near_duplicates(similarity, index.providers[pool], weights.duplicate_same_provider,
-                                weights.duplicate_any_provider)
-    return pool[diversify(pool, scores, similarity, duplicate, k, weights.mmr_lambda, placed=len(above))]
+    if weights.mmr_lambda == 1.0 and len(pool) > len(above) + 2 * k:
+        # pure relevance: the first k offers that copy none shown above them, so the similarities of the pool's head
+        # decide unless it holds fewer than k such (each is the same number in any subset: a row's own sums)
+        shown, distinct = _diversified(index, pool[:len(above) + 2 * k], scores, k, weights, len(above))
+        if distinct == k:
+            return shown
+    return _diversified(index, pool, scores, k, weights, len(above))[0]
