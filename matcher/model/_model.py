@@ -150,6 +150,9 @@ class OfferIndex:
     char_matrix: sparse.csr_matrix
 
 
+KEPT_MASKS = 20  # eligible masks kept per model: every state and nationwide, for a day or two (20 MB at 1M offers)
+
+
 @dataclass(frozen=True)
 class MatchModel:
     offers: tuple[Offer, ...]  # row i of every matrix is offers[i]
@@ -213,8 +216,21 @@ class MatchModel:
         return OfferIndex(self.offer_ids, self.providers, self.char_matrix)
 
     def eligible(self, region: str | None, today_ordinal: int) -> np.ndarray:
-        """The offers a person of `region` may be shown on that day (core.reachable, the one hard rule)."""
-        return reachable(self.regions, self.expiry_ordinals, region, today_ordinal)
+        """The offers a person of `region` may be shown on that day (core.reachable, the one hard rule), read-only:
+        kept for the last few (region, day) pairs, since a batch asks for the same 17 states again and again."""
+        kept, key = self._eligible_kept, (region, today_ordinal)
+        mask = kept.get(key)
+        if mask is None:
+            mask = reachable(self.regions, self.expiry_ordinals, region, today_ordinal)
+            mask.setflags(write=False)
+            if len(kept) >= KEPT_MASKS:
+                kept.clear()
+            kept[key] = mask
+        return mask
+
+    @cached_property
+    def _eligible_kept(self) -> dict:
+        return {}
 
     @cached_property
     def partitions(self) -> RegionIndex:
