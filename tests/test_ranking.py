@@ -160,3 +160,22 @@ def test_needs_of_function_words_and_one_topic_rank_that_topic_first():
     result = recommend(model, Profile(needs=f"{FUNCTION_WORDS}, wenn wir generative KI einführen",
                                       role_title="Hauptamtsleiter"), top_k=2)
     assert [r.offer.id for r in result.recommendations] == ["o-ki", "o-cannabis"]
+
+
+def test_a_models_eligible_masks_are_kept_read_only_and_by_day(bundled_model):
+    """The mask of a (region, day) is computed once and cannot be written by a caller; another day is another mask
+    (an offer that expires that day drops out), and the masks equal the hard rule's."""
+    from datetime import date
+    model = bundled_model
+    expiring = min((o for o in model.offers if o.valid_until and o.region in ("bund", "NW")),
+                   key=lambda o: o.valid_until)
+    day = expiring.valid_until.toordinal()
+    first = model.eligible("NW", day)
+    assert model.eligible("NW", day) is first and not first.flags.writeable
+    with pytest.raises(ValueError):
+        first[0] = False
+    after = model.eligible("NW", day + 1)
+    assert first[model.index[expiring.id]] and not after[model.index[expiring.id]]
+    for region, ordinal in (("NW", day), ("BY", day + 1), (None, date(2026, 12, 1).toordinal())):
+        assert (model.eligible(region, ordinal) == eligible(model.regions, model.expiry_ordinals, region,
+                                                             ordinal)).all()
