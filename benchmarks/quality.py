@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baselines import (ROLE_BOOSTS, BM25Ranker, EncoderRanker, RandomRanker, RoleBoostRanker,  # noqa: E402
                        RoleGivenTfidfRanker, TfidfRanker, query_text)
 from evaluate import K, fit_engine, load_benches  # noqa: E402
-from labeled import COLLECTIONS, HELDOUT_TITLES, NEW_TITLES, REAL_TITLES, write_results  # noqa: E402
+from labeled import COLLECTIONS, HELDOUT_TITLES, NEW_TITLES, REAL_TITLES, THIRD_TITLES, write_results  # noqa: E402
 
 from matcher.core import ROLES  # noqa: E402
 from matcher.model import DEFAULT_WEIGHTS, SIGNALS, evaluate_roles, read_labeled_titles  # noqa: E402
@@ -171,7 +171,9 @@ def ablation(train, test) -> list[list]:
 def role_rows(model, benches) -> list[list]:
     """Role inference on labeled titles never trained on, and on the benchmark profiles."""
     rows = []
-    for name, path in (("real titles of another author (job_titles_real2.csv: held out, the hard cases sought)",
+    for name, path in (("real titles of a third author (job_titles_real3.csv: held out, never looked at)",
+                        THIRD_TITLES),
+                       ("real titles of another author (job_titles_real2.csv: held out, the hard cases sought)",
                         NEW_TITLES), ("held-out titles", HELDOUT_TITLES),
                        ("real titles (public postings, council lists)", REAL_TITLES)):
         if not path.exists():
