@@ -12,6 +12,7 @@ from matcher.text import normalize
 HELDOUT = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "job_titles_heldout.csv"
 REAL_HELDOUT = HELDOUT.parent / "real" / "job_titles_real.csv"
 NEW_HELDOUT = HELDOUT.parent / "real" / "job_titles_real2.csv"
+THIRD_HELDOUT = HELDOUT.parent / "real" / "job_titles_real3.csv"
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,8 @@ def test_a_file_without_the_second_role_column_still_reads(tmp_path):
     assert [r.roles for r in read_labeled_titles(path)] == [("leitung",)]
 
 
-@pytest.mark.parametrize("heldout", [HELDOUT, REAL_HELDOUT, NEW_HELDOUT], ids=["written", "real", "another-author"])
+@pytest.mark.parametrize("heldout", [HELDOUT, REAL_HELDOUT, NEW_HELDOUT, THIRD_HELDOUT],
+                         ids=["written", "real", "another-author", "third-author"])
 def test_train_and_heldout_titles_do_not_overlap(heldout):
     def key(title):  # gender forms, abbreviations and case folded: "OB" is "Oberbürgermeister"
         return " ".join(normalize(title).split())
