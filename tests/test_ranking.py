@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 
-from matcher.model import Weights
+from scipy import sparse
+
+from matcher.model import OfferIndex, Weights
 from matcher.core import Profile, parse_offer
 from matcher.core import reachable as eligible
-from matcher.ranking import (blend, diversify, field_fit, format_fit, near_duplicates, role_fit,
+from matcher.ranking import (POOL_FACTOR, blend, diversify, field_fit, format_fit, near_duplicates, role_fit, select,
                              standardise, top_k)
 
 
@@ -108,14 +110,10 @@ def test_diversify_with_lambda_one_keeps_the_score_order():
     assert list(diversify(ranked, scores, sim, np.zeros((3, 3), bool), k=3, lam=1.0)) == [0, 1, 2]
 
 
-
 @pytest.mark.parametrize("copies", [0, 3, 12, 30])
 def test_select_with_lambda_one_equals_diversifying_the_whole_pool(copies):
     """select reads only the pool's head when it holds k offers that copy none above them; the same list as
     diversifying all k * POOL_FACTOR, also when copies of the best offer crowd the head and push it to the rest."""
-    from scipy import sparse
-    from matcher.model import OfferIndex
-    from matcher.ranking import POOL_FACTOR, select
     rng = np.random.default_rng(copies)
     n, k = 60, 10
     rows = rng.random((n, 400)) * (rng.random((n, 400)) < 0.05)  # offers that hardly share a term
@@ -132,6 +130,7 @@ def test_select_with_lambda_one_equals_diversifying_the_whole_pool(copies):
     assert list(shown) == list(pool[diversify(pool, scores, sim, dup, k, 1.0)])
     distinct = k * POOL_FACTOR - copies  # the pool's offers that copy none: the copies only fill what is left
     assert [i for i in shown if 1 <= i <= copies] == list(range(1, copies + 1))[:max(0, k - distinct)]
+
 
 FUNCTION_WORDS = "Ich will wissen, wofür das bei uns sinnvoll ist und was wir vorher regeln müssen"
 CANNABIS = {"id": "o-cannabis", "title": "Cannabisgesetz: Was Ordnungsbehörden jetzt wissen müssen",

@@ -173,10 +173,11 @@ def select(index: OfferIndex, scores: np.ndarray, mask: np.ndarray, k: int, weig
     if not diversified:
         return top_k(scores, index.ids, k, mask)
     pool = np.concatenate([above, top_k(scores, index.ids, min(k * POOL_FACTOR, int(mask.sum())), mask)])
-    if weights.mmr_lambda == 1.0 and len(pool) > len(above) + 2 * k:
+    head = len(above) + 2 * k
+    if weights.mmr_lambda == 1.0 and len(pool) > head:
         # pure relevance: the first k offers that copy none shown above them, so the similarities of the pool's head
         # decide unless it holds fewer than k such (each is the same number in any subset: a row's own sums)
-        shown, distinct = _diversified(index, pool[:len(above) + 2 * k], scores, k, weights, len(above))
+        shown, distinct = _diversified(index, pool[:head], scores, k, weights, len(above))
         if distinct == k:
             return shown
     return _diversified(index, pool, scores, k, weights, len(above))[0]
