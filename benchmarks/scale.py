@@ -4,7 +4,8 @@ pick instead, in one run. Writes benchmarks/results_scale.md and benchmarks/scal
 One request is timed both ways, with the first stage (candidates first, forced at every size) and with the full
 scorer (every offer scored, the reference); `matcher score` runs as shipped (the first stage above full_below).
 
-Everything around the encoder is measured with a stand-in encoder (benchmarks/standin.py: a hash vector per text),
+Everything around the encoder is measured with a stand-in encoder (benchmarks/standin.py: a vector per text from
+its words' hashes, whose neighbours a graph finds less well than the real encoder's, benchmarks/results_standin.md),
 because the real one embeds about 10 to 20 passages a second on this machine (100,000 offers: hours); the real
 encoder's own throughput, and the engine's train and batch with it, are measured at 300 offers and set side by
 side. Whole processes are timed with GNU time (wall clock, peak RSS); figures are medians of --runs runs. Each size's
@@ -33,6 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import synthetic  # noqa: E402
+from standin import StandInEncoder  # noqa: E402
 from labeled import write_results  # noqa: E402
 
 STANDIN = [sys.executable, str(HERE / "standin.py")]
@@ -40,6 +42,7 @@ MATCHER = [sys.executable, "-m", "matcher.cli"]
 BARE = [sys.executable, str(HERE / "bare_tfidf.py")]  # the bare TF-IDF kernel as a command, fitted beforehand
 BARE_ENCODER = [sys.executable, str(HERE / "bare_encoder.py")]  # the encoder alone as a command (the one-line rival)
 K = 10
+FIRST_STANDIN = "stand-in (hash vectors)"  # a random vector per text: what rows measured before 2026-12-08 used
 
 
 def timed(cmd: list[str], **kwargs) -> tuple[float, float, str]:
@@ -253,6 +256,7 @@ def table(rows: list[dict], real: dict) -> str:
                 return "–"
         lines.append(f"| {name} | " + " | ".join(cell(r) for r in rows) + " |")
     line("measured (date, commit)", lambda r: f"{r['measured']}, {r['commit']}")
+    line("stand-in encoder (benchmarks/results_standin.md)", lambda r: r.get("standin", FIRST_STANDIN))
     line("full train (stand-in encoder), s", lambda r: f"{r['train']:.1f}")
     line("update train, 1 % of offers changed, s", lambda r: f"{r['update']:.1f} ({r['update'] / r['train']:.0%} of full)")
     line("**peak RSS of train, MiB** (target < 1,536 at 100,000, < 8,192 at 1,000,000)",
@@ -389,7 +393,8 @@ def main() -> None:
         work = Path(tmp)
         for n in filter(None, args.sizes.split(",")):  # --sizes '': the table again from the kept figures
             row = measure_size(int(n), args.profiles, args.sample, args.runs, work, args.spark, args.bare_up_to)
-            keep_row({**row, "commit": commit, "measured": time.strftime("%Y-%m-%d")})  # as soon as it is in
+            keep_row({**row, "commit": commit, "measured": time.strftime("%Y-%m-%d"),  # as soon as it is in
+                      "standin": StandInEncoder.name})
         if args.real:  # kept like the sizes' rows: a run without it shows the latest measured
             real = {**real_encoder_row(work, min(args.profiles, 100), args.runs), "commit": commit,
                     "measured": time.strftime("%Y-%m-%d")}
