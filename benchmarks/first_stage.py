@@ -54,11 +54,9 @@ def over_candidates(person):
     return replace(person, spreads={n: spread_of(person.raw[n], ones) for n in TEXT_SIGNALS})
 
 
-def run(bench, model, n: int, spreads=None, third: bool = True) -> dict:
-    """Recall of the candidates and NDCG@10 of the ranking on them, over the judged profiles; the third retriever's
-    pool in the shipped proportion to N (third=False: without it)."""
-    pool = round(n * DEFAULT_FIRST_STAGE.pool / DEFAULT_FIRST_STAGE.candidates) if third else 0
-    stage = FirstStage(candidates=n, pool=pool, full_below=0)
+def run(bench, model, n: int, spreads=None) -> dict:
+    """Recall of the candidates and NDCG@10 of the ranking on them, over the judged profiles."""
+    stage = FirstStage(candidates=n, full_below=0)
     people = score_candidates(model, bench.profiles, bench.today, stage)
     recall, ndcg, sizes = [], [], []
     for i in bench.judged():
@@ -84,10 +82,10 @@ def main() -> None:
         full = float(np.mean(bench.per_profile(bench.engine(DEFAULT_WEIGHTS))))
         graphs = by_graph(bench.model)
         for n in SIZES:
-            exact, ann, two = run(bench, bench.model, n), run(bench, graphs, n), run(bench, bench.model, n, third=False)
+            exact, ann = run(bench, bench.model, n), run(bench, graphs, n)
             rows.append([name, len(bench.offers), n, f"{exact['candidates']:.0f}", f"{exact['recall']:.3f}",
-                         f"{ann['recall']:.3f}", f"{two['recall']:.3f}", f"{full:.3f}", f"{exact['ndcg']:.3f}",
-                         f"{exact['ndcg'] - full:+.3f}", f"{ann['ndcg'] - full:+.3f}", f"{two['ndcg'] - full:+.3f}"])
+                         f"{ann['recall']:.3f}", f"{full:.3f}", f"{exact['ndcg']:.3f}", f"{exact['ndcg'] - full:+.3f}",
+                         f"{ann['ndcg'] - full:+.3f}"])
         for n in (25, 50):
             sample = run(bench, with_sample(bench.model, SMALL_SAMPLE), n)
             candidates_only = run(bench, bench.model, n, over_candidates)
@@ -100,12 +98,11 @@ def main() -> None:
         "(full_below=0) since these catalogs are small. Recall: share of the judged-relevant offers (grade >= 1) a "
         "person may be shown (region, expiry) that reach the candidates. Candidates: mean per profile (N per retriever "
         "and per partition: a person of a state gets up to 4 N). 'graph': every partition searched through an HNSW "
-        f"graph (usearch, float16) instead of exactly. Shipped N: {DEFAULT_FIRST_STAGE.candidates} with a pool of "
-        f"{DEFAULT_FIRST_STAGE.pool} for the third retriever (here in that proportion to N), applied above "
-        f"{DEFAULT_FIRST_STAGE.full_below:,} offers; 'two retrievers': without the third.", "",
-        "| collection | offers | N | candidates | recall, exact | recall, graph | recall, two retrievers | NDCG@10 full "
-        "scorer | NDCG@10 first stage | difference, exact | difference, graph | difference, two retrievers |",
-        "|" + "---|" * 12,
+        f"graph (usearch, float16) instead of exactly. Shipped N: {DEFAULT_FIRST_STAGE.candidates}, applied above "
+        f"{DEFAULT_FIRST_STAGE.full_below:,} offers.", "",
+        "| collection | offers | N | candidates | recall, exact | recall, graph | NDCG@10 full scorer | NDCG@10 first "
+        "stage | difference, exact | difference, graph |",
+        "|" + "---|" * 10,
         *["| " + " | ".join(map(str, r)) + " |" for r in rows], "",
         "How the z-scores are taken, NDCG@10 difference to the full scorer: over the eligible offers of the sample "
         f"(the engine: here the sample is the catalog), of a sample of {SMALL_SAMPLE} offers only, or over the "

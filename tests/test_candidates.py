@@ -62,16 +62,6 @@ def test_candidates_are_the_union_of_both_retrievers_and_only_offers_sharing_a_w
     assert candidates(model, scores, None, "BY", TODAY.toordinal(), 2).tolist() == [0, 1]  # lexical mode
 
 
-def test_the_third_retriever_takes_the_best_blended_offers_of_the_wider_pools_only():
-    # nearest to the query: 0, 1, 2, 3 in turn; words meet 1 best, then 0; N = 1, pools of 3
-    model = tiny(["bund"] * 4, unit([1, 0], [1, 0.2], [1, 0.4], [1, 0.6]))
-    scores = np.array([0.3, 0.5, 0.0, 0.0], dtype=np.float32)
-    fit = np.array([0.0, 0.0, 2.0, 9.0])  # offer 3 fits best of all, but no retriever's pool of 3 holds it
-    found = candidates(model, scores, unit([1, 0])[0], "BY", TODAY.toordinal(), 1, 3, lambda at: fit[at])
-    assert found.tolist() == [0, 1, 2]
-    assert candidates(model, scores, unit([1, 0])[0], "BY", TODAY.toordinal(), 1).tolist() == [0, 1]  # no pool
-
-
 @pytest.mark.parametrize("ann_above", [1_000, 0], ids=["exact", "graph"])
 def test_expired_offers_are_never_candidates_even_when_nearest(ann_above):
     # offers 0 and 1 are nearest but expired yesterday; N = 2

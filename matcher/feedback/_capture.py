@@ -62,7 +62,7 @@ def person_verdict(model: MatchModel, profile: Profile, offer_id: str, verdict: 
     today, top_k = today or date.today(), check_top_k(top_k)
     check_verdict(verdict)
     judged = check_offer(model, offer_id, [profile.region], today)
-    person = signals_for(model, [profile], today.toordinal(), weights_for(model))[0]  # the list as it was served
+    person = signals_for(model, [profile], today.toordinal())[0]  # the list as it was served
     ranking = rank(model, person, top_k, today.toordinal(), weights_for(model))
     it = person.interpretation
     return {"day": today, "kind": "person", "offer_id": offer_id, "verdict": verdict, "roles": "|".join(it.roles),

@@ -16,21 +16,19 @@ import numpy as np
 from scipy import sparse
 
 from ..core import ROLES, Profile, reachable
-from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel, OfferIndex, Weights
-from ._blend import blend, field_fit, format_fit, role_fit, spread_of
-from ._signals import (Interpretation, PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score,
-                       weights_for)
+from ..model import EXACT_ALL_UP_TO, TEXT_SIGNALS, MatchModel, OfferIndex
+from ._blend import field_fit, format_fit, role_fit, spread_of
+from ._signals import Interpretation, PersonSignals, _vectorise_needs, cosines, feedback_fit, interpret, score
 
 
 @dataclass(frozen=True)
 class FirstStage:
-    """candidates: how many offers each retriever hands on (the top N); pool: how many of each of the two cheap
-    retrievers the third one, the blend without the character signals, chooses its N from (0: no third one);
-    full_below: catalogs of at most this many offers are scored in full, as the reference scorer does (exact, and
-    as fast there)."""
+    """candidates: how many offers each retriever hands on (the top N, per partition); full_below: catalogs of at
+    most this many offers are scored in full, as the reference scorer does (exact, and as fast there)."""
 
-    candidates: int = 300
-    pool: int = 500  # 100,000 synthetic offers: 0.81 of the full scorer's top 10 shown, not 0.76, for 13 % more time
+    # 100,000 synthetic offers (benchmarks/results_scale.md): 0.90 of the full scorer's top 10 shown, where 300 and a
+    # third retriever (the blend without the character signals over both retrievers' best 500) showed 0.89 in more time
+    candidates: int = 500
     full_below: int = 20_000
 
     def applies(self, model: MatchModel) -> bool:
@@ -152,26 +150,13 @@ def lexical_candidates(model: MatchModel, word_scores: np.ndarray, region: str |
     return best_per_partition(model, positions, word_scores[positions].astype(np.float64), region, n)
 
 
-def _first(model: MatchModel, ranked: np.ndarray, region: str | None, n: int) -> np.ndarray:
-    """The first n of each partition's part of a list best_per_partition ranked."""
-    if region is None:
-        return ranked[:n]
-    home = model.regions[ranked] == region
-    return np.concatenate([ranked[home][:n], ranked[~home][:n]])
-
-
 def candidates(model: MatchModel, word_scores: np.ndarray, query: np.ndarray | None, region: str | None,
-               today_ordinal: int, n: int, pool: int = 0, blended=None) -> np.ndarray:
+               today_ordinal: int, n: int) -> np.ndarray:
     """Positions (ascending) of the union of the retrievers' candidates: the n best of the word index and of the
-    embeddings (none without an embedding: the lexical mode), and, given a pool, the n best by `blended` (positions
-    -> scores) among the pool best of each of those two: offers whose role and fields fit lift them there."""
-    found = [lexical_candidates(model, word_scores, region, today_ordinal, max(n, pool))]
+    embeddings (none without an embedding: the lexical mode)."""
+    found = [lexical_candidates(model, word_scores, region, today_ordinal, n)]
     if query is not None:
-        found.append(semantic_candidates(model, query, region, today_ordinal, max(n, pool)))
-    if pool:
-        wide = np.unique(np.concatenate(found))
-        found.append(best_per_partition(model, wide, blended(wide), region, n))
-    found[:2] = [_first(model, f, region, n) for f in found[:2]]
+        found.append(semantic_candidates(model, query, region, today_ordinal, n))
     return np.unique(np.concatenate(found))
 
 
@@ -208,10 +193,6 @@ def spreads(model: MatchModel, person: Reading, eligible: np.ndarray) -> dict[st
     return {name: spread_of(in_sample[name], eligible) for name in TEXT_SIGNALS}
 
 
-def _semantic(model: MatchModel, person: Reading, at: np.ndarray) -> np.ndarray:
-    return model.embeddings[at] @ person.query if person.query is not None else np.zeros(len(at))
-
-
 def _structured(model: MatchModel, person: Reading, at: np.ndarray) -> dict[str, np.ndarray]:
     it = person.interpretation
     return {"role": role_fit(model.role_targets[at], [ROLES.index(r) for r in it.roles]),
@@ -225,8 +206,10 @@ def signals_at(model: MatchModel, person: Reading, positions: np.ndarray, rows=N
     (character rows, embeddings) of those offers, sliced once for several people."""
     char_rows, embedded = rows or (model.char_matrix[positions], None)
     char = (char_rows @ person.chars.T.toarray()).astype(np.float32)  # dense query: no sparse product
-    semantic = (embedded @ person.query if embedded is not None and person.query is not None
-                else _semantic(model, person, positions))
+    if person.query is None:  # the lexical mode
+        semantic = np.zeros(len(positions))
+    else:
+        semantic = (embedded if embedded is not None else model.embeddings[positions]) @ person.query
     raw = {"word": person.word_all[positions], "char": char[:, 0], "title": char[:, 1], "semantic": semantic,
            **_structured(model, person, positions)}
     p = person.profile
@@ -234,38 +217,31 @@ def signals_at(model: MatchModel, person: Reading, positions: np.ndarray, rows=N
                          positions=positions)
 
 
-def first_stage(model: MatchModel, person: Reading, region: str | None, spread: dict, today_ordinal: int,
-                stage: FirstStage, weights: Weights) -> np.ndarray | None:
+def first_stage(model: MatchModel, person: Reading, region: str | None, today_ordinal: int,
+                stage: FirstStage) -> np.ndarray | None:
     """The person's candidates among the offers of `region`'s partitions; None when the retrievers find fewer than
     stage.candidates while more are reachable (needs that share no word with the catalog, in the lexical mode)."""
-    def blended(at):  # the blend without the character signals, the costly ones
-        text = {"word": person.word_all[at], "semantic": _semantic(model, person, at)}
-        return blend({**{name: (values.astype(np.float64) - spread[name][0]) / spread[name][1]
-                         for name, values in text.items()}, **_structured(model, person, at)}, weights)
-
-    positions = candidates(model, person.word_all, person.query, region, today_ordinal, stage.candidates, stage.pool,
-                           blended)
+    positions = candidates(model, person.word_all, person.query, region, today_ordinal, stage.candidates)
     if len(positions) < stage.candidates and len(positions) < sum(len(q) for q, _ in _partitions(model, region)):
         return None
     return positions
 
 
 def score_candidates(model: MatchModel, profiles: Sequence[Profile], today_ordinal: int,
-                     stage: FirstStage = DEFAULT_FIRST_STAGE, weights: Weights | None = None) -> list[PersonSignals]:
-    """Each profile's signals on its candidates (PersonSignals.positions), texts vectorised and encoded in one batch;
-    weights: the blend's (the model's by default), which the third retriever ranks by. A person for whom the first
-    stage finds too few candidates (first_stage) is scored in full, so nobody gets a shorter list.
+                     stage: FirstStage = DEFAULT_FIRST_STAGE) -> list[PersonSignals]:
+    """Each profile's signals on its candidates (PersonSignals.positions), texts vectorised and encoded in one batch.
+    A person for whom the first stage finds too few candidates (first_stage) is scored in full, so nobody gets a
+    shorter list.
     """
     if not profiles:
         return []
-    weights = weights_for(model, weights)
     sample = model.sample
     out = []
     for person in read(model, profiles):
         p = person.profile
         eligible = reachable(model.regions[sample], model.expiry_ordinals[sample], p.region, today_ordinal)
         spread = spreads(model, person, eligible)
-        positions = first_stage(model, person, p.region, spread, today_ordinal, stage, weights)
+        positions = first_stage(model, person, p.region, today_ordinal, stage)
         if positions is None:
             out.append(score(model, [p])[0])
             continue
@@ -274,19 +250,17 @@ def score_candidates(model: MatchModel, profiles: Sequence[Profile], today_ordin
 
 
 def team_candidates(model: MatchModel, profiles: Sequence[Profile], mask: np.ndarray, region: str | None,
-                    today_ordinal: int, stage: FirstStage = DEFAULT_FIRST_STAGE, weights: Weights | None = None
+                    today_ordinal: int, stage: FirstStage = DEFAULT_FIRST_STAGE
                     ) -> tuple[np.ndarray, np.ndarray, list[PersonSignals]] | None:
     """For a team (its members and its shared need): (positions, stats, each person's signals over them), where
     positions are the union of everyone's candidates and of the model's sample among the offers `mask` marks (those
     every member may reach), and stats marks the sample's among them: over those, any quantity of the team is
     standardised as over all eligible offers. Everyone's retrievers search the partitions of the team's `region`.
     None when someone's first stage finds too few (score in full)."""
-    weights = weights_for(model, weights)
     sample = model.sample
     found = []
     for person in (people := read(model, profiles)):
-        positions = first_stage(model, person, region, spreads(model, person, mask[sample]), today_ordinal, stage,
-                                weights)
+        positions = first_stage(model, person, region, today_ordinal, stage)
         if positions is None:
             return None
         found.append(positions)

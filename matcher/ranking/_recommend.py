@@ -78,12 +78,12 @@ def _rank_candidates(model: MatchModel, person: PersonSignals, k: int, weights: 
                    {name: AtPositions(positions, values) for name, values in standardised.items()})
 
 
-def signals_for(model: MatchModel, profiles: Sequence[Profile], today_ordinal: int, weights: Weights,
+def signals_for(model: MatchModel, profiles: Sequence[Profile], today_ordinal: int,
                 first_stage: FirstStage | None = DEFAULT_FIRST_STAGE) -> list[PersonSignals]:
     """Each profile's signals as recommend reads them: on the first stage's candidates in a catalog it applies to,
     else over every offer."""
     if first_stage is not None and first_stage.applies(model):
-        return score_candidates(model, profiles, today_ordinal, first_stage, weights)
+        return score_candidates(model, profiles, today_ordinal, first_stage)
     return score(model, profiles)
 
 
@@ -111,7 +111,7 @@ def recommend_many(model: MatchModel, profiles: Sequence[Profile], top_k: int = 
     else:
         step = max(1, MAX_CELLS // max(len(model.offers), 1))  # scores are independent of the batch: any cut will do
     for start in range(0, len(profiles), step):
-        for person in signals_for(model, profiles[start:start + step], today_ordinal, weights, first_stage):
+        for person in signals_for(model, profiles[start:start + step], today_ordinal, first_stage):
             ranking = rank(model, person, top_k, today_ordinal, weights)
             recs = tuple(Recommendation(model.offers[i], place,
                                         round(float(calibrated(ranking.scores[i], weights)), 4),

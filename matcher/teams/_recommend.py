@@ -247,7 +247,7 @@ def team_signals(model: MatchModel, members: Sequence[Profile], aggregation: str
         mask &= model.eligible(m.region, today_ordinal)
     found = None
     if first_stage is not None and first_stage.applies(model):
-        found = team_candidates(model, everyone, mask, team_region(members), today_ordinal, first_stage, weights)
+        found = team_candidates(model, everyone, mask, team_region(members), today_ordinal, first_stage)
     if found is None:
         positions, stats, signals = None, mask, score(model, everyone)
     else:
