@@ -19,8 +19,8 @@ DIM = 384
 _WORD = re.compile(r"\w{3,}")
 
 
-def _hashed(token: str) -> np.ndarray:
-    """A fixed random direction for a token, from its hash."""
+def hashed_direction(token: str) -> np.ndarray:
+    """A fixed random direction for a token (a word, a text), from its hash: the same in every process."""
     seed = int.from_bytes(hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
     return np.random.default_rng(seed).standard_normal(DIM, dtype=np.float32)
 
@@ -46,13 +46,13 @@ class StandInEncoder:
 
     def _direction(self, word: str) -> np.ndarray:
         if word not in self._directions:
-            self._directions[word] = _hashed(word)
+            self._directions[word] = hashed_direction(word)
         return self._directions[word]
 
     def _rows(self, texts) -> np.ndarray:
         out = np.empty((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
-            row = _hashed("\x00" + text)
+            row = hashed_direction("\x00" + text)
             for word in sorted(set(_WORD.findall(text.lower()))):  # one order of sums in every process
                 row += self._direction(word)
             out[i] = row / max(float(np.linalg.norm(row)), 1e-9)
