@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core import MatcherInputError, Problem
+from ..core import Problem
 from ._columns import Columns, file_error, header_count, header_place
 from ._xlsx import is_workbook, xlsx_records
 
