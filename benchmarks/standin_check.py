@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,7 +85,6 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keeps the real encoder's embeddings (an .npz) between runs")
     args = parser.parse_args()
     limits.one_blas_thread()
-    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         passages, queries = texts(args.offers, args.profiles, Path(tmp))
     encoders = {"real encoder (multilingual-e5-small)": real(passages, queries, args.cache),

@@ -1,6 +1,7 @@
+from datetime import date
+
 import numpy as np
 import pytest
-
 from scipy import sparse
 
 from matcher.model import OfferIndex, Weights
@@ -164,7 +165,6 @@ def test_needs_of_function_words_and_one_topic_rank_that_topic_first():
 def test_a_models_eligible_masks_are_kept_read_only_and_by_day(bundled_model):
     """The mask of a (region, day) is computed once and cannot be written by a caller; another day is another mask
     (an offer that expires that day drops out), and the masks equal the hard rule's."""
-    from datetime import date
     model = bundled_model
     expiring = min((o for o in model.offers if o.valid_until and o.region in ("bund", "NW")),
                    key=lambda o: o.valid_until)

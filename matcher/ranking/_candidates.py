@@ -198,7 +198,7 @@ def _structured(model: MatchModel, person: Reading, at: np.ndarray) -> dict[str,
     return {"role": role_fit(model.role_targets[at], [ROLES.index(r) for r in it.roles]),
             "open": model.open_to_all[at].astype(float), "field": field_fit(model.field_matrix[at], person.field_weight),
             "format": format_fit(model.formats[at], person.profile.format_preference),
-            "feedback": feedback_fit(model, it.role)[at] if model.feedback is not None else np.zeros(len(at))}
+            "feedback": feedback_fit(model, it.role, at)}
 
 
 def signals_at(model: MatchModel, person: Reading, positions: np.ndarray, rows=None) -> PersonSignals:

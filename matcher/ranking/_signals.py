@@ -110,11 +110,13 @@ def interpret_many(model: MatchModel, profiles: Sequence[Profile]) -> list[Inter
     return [it for it, _ in interpret(model, profiles, words, emb)]
 
 
-def feedback_fit(model: MatchModel, role: str | None) -> np.ndarray:
-    """What people of this role (or anyone, when the role is unknown) said of each offer here; 0 before a refit."""
+def feedback_fit(model: MatchModel, role: str | None, at: np.ndarray | None = None) -> np.ndarray:
+    """What people of this role (or anyone, when the role is unknown) said of each offer here (of the offers at
+    positions `at`, or of all); 0 before a refit."""
     if model.feedback is None:
-        return np.zeros(len(model.offers))
-    return model.feedback.signal(ROLES.index(role) if role is not None else None)
+        return np.zeros(len(model.offers) if at is None else len(at))
+    signal = model.feedback.signal(ROLES.index(role) if role is not None else None)
+    return signal if at is None else signal[at]
 
 
 def cosines(queries: sparse.csr_matrix, columns: sparse.csr_matrix) -> np.ndarray:
